@@ -1,0 +1,74 @@
+package canbus
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.einride.tech/can"
+)
+
+func frame(id uint32, b ...byte) can.Frame {
+	f := can.Frame{ID: id, IsExtended: id > 0x7FF, Length: uint8(len(b))}
+	copy(f.Data[:], b)
+	return f
+}
+
+// Frames reach every other attachment in send order, whichever attachment sent them, and only at
+// Deliver; a sender never hears itself.
+func TestHubDeliveryOrder(t *testing.T) {
+	h := NewHub("test")
+	a, b, c := h.Attach(), h.Attach(), h.Attach()
+	rec := h.AttachListenOnly()
+
+	require.NoError(t, b.Send(frame(0x200, 1)))
+	require.NoError(t, a.Send(frame(0x100, 2)))
+	require.NoError(t, c.Send(frame(0x300, 3)))
+	require.NoError(t, b.Send(frame(0x201, 4)))
+	assert.Empty(t, a.Receive(nil), "nothing moves before Deliver")
+
+	h.Deliver()
+	ids := func(fs []can.Frame) (out []uint32) {
+		for _, f := range fs {
+			out = append(out, f.ID)
+		}
+		return out
+	}
+	assert.Equal(t, []uint32{0x200, 0x300, 0x201}, ids(a.Receive(nil)))
+	assert.Equal(t, []uint32{0x100, 0x300}, ids(b.Receive(nil)))
+	assert.Equal(t, []uint32{0x200, 0x100, 0x201}, ids(c.Receive(nil)))
+	assert.Equal(t, []uint32{0x200, 0x100, 0x300, 0x201}, ids(rec.Receive(nil)))
+	assert.Empty(t, a.Receive(nil), "Receive drains")
+	assert.Equal(t, uint64(4), h.Frames())
+	assert.Equal(t, Stats{Sent: 2, Received: 2}, b.Stats())
+}
+
+func TestHubRefusals(t *testing.T) {
+	h := NewHub("test")
+	a, rec := h.Attach(), h.AttachListenOnly()
+	assert.ErrorIs(t, rec.Send(frame(0x100)), ErrListenOnly)
+	assert.ErrorIs(t, a.Send(can.Frame{ID: ErrFlag | 4, Length: 8}), ErrNotSendable)
+	assert.Error(t, a.Send(can.Frame{ID: 0x800}), "an 11-bit id above 0x7FF is invalid")
+	require.NoError(t, rec.Close())
+	require.NoError(t, a.Send(frame(0x100)))
+	h.Deliver() // must not deliver to the closed attachment
+	assert.Empty(t, rec.Receive(nil))
+	require.NoError(t, a.Close())
+	assert.ErrorIs(t, a.Send(frame(0x100)), ErrClosed)
+}
+
+// Load is bit time over capacity: 1 000 frames of 8 bytes in one second of a 250 kbit/s bus.
+func TestHubLoad(t *testing.T) {
+	h := NewHub("test", WithBitrate(250_000))
+	a, _ := h.Attach(), h.Attach()
+	f := frame(0x19F21450, 0, 0x1c, 0x0a, 7, 0, 0xff, 0x70, 0xff)
+	for range 1000 {
+		require.NoError(t, a.Send(f))
+	}
+	h.Deliver()
+	bits := FrameBits(f)
+	assert.Equal(t, uint64(1000*bits), h.Bits())
+	assert.InDelta(t, float64(1000*bits)/250_000, h.Load(time.Second), 1e-12)
+	assert.Zero(t, h.Load(0))
+}

@@ -1,0 +1,238 @@
+package canbus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+
+	"go.einride.tech/can"
+	"go.einride.tech/can/pkg/socketcan"
+)
+
+// queueFrames bounds both directions of a network attachment. At 250 kbit/s a bus carries at most
+// about 1 900 frames a second, so 4 096 frames is two seconds of a saturated bus: a driver that
+// falls that far behind has already lost real time, and counting the overflow beats blocking.
+const queueFrames = 4096
+
+// netBus is an attachment to a bus reached through a net.Conn that carries SocketCAN frames: a
+// raw CAN socket, or einride's UDP multicast emulator. A reader goroutine fills the inbox and a
+// writer goroutine drains the outbox, so that Send and Receive never block the driver.
+type netBus struct {
+	conn       net.Conn
+	tx         *socketcan.Transmitter
+	listenOnly bool
+	outbox     chan can.Frame
+	// echo, when set, removes this attachment's own frames from what it receives: UDP multicast
+	// loops every datagram back to its sender, while a raw CAN socket does not.
+	echo *echoFilter
+
+	mu     sync.Mutex
+	inbox  []can.Frame
+	stats  Stats
+	err    error
+	closed bool
+	done   chan struct{}
+	wg     sync.WaitGroup
+}
+
+func newNetBus(conn net.Conn, listenOnly bool, echo *echoFilter) *netBus {
+	b := &netBus{
+		conn:       conn,
+		tx:         socketcan.NewTransmitter(conn),
+		listenOnly: listenOnly,
+		outbox:     make(chan can.Frame, queueFrames),
+		echo:       echo,
+		done:       make(chan struct{}),
+	}
+	b.wg.Add(1)
+	go b.read()
+	if !listenOnly {
+		b.wg.Add(1)
+		go b.write()
+	}
+	return b
+}
+
+func (b *netBus) read() {
+	defer b.wg.Done()
+	rx := socketcan.NewReceiver(b.conn)
+	for rx.Receive() {
+		var f can.Frame
+		if rx.HasErrorFrame() {
+			ef := rx.ErrorFrame()
+			f = rx.Frame()
+			f.ID = ErrFlag | uint32(ef.ErrorClass)
+			f.IsExtended, f.IsRemote = false, false
+		} else {
+			f = rx.Frame()
+			if b.echo != nil && b.echo.isEcho(f) {
+				continue
+			}
+		}
+		b.mu.Lock()
+		if len(b.inbox) >= queueFrames {
+			b.stats.Dropped++
+		} else {
+			b.inbox = append(b.inbox, f)
+		}
+		b.mu.Unlock()
+	}
+	b.fail(rx.Err())
+}
+
+func (b *netBus) write() {
+	defer b.wg.Done()
+	for {
+		select {
+		case <-b.done:
+			return
+		case f := <-b.outbox:
+			if b.echo != nil {
+				b.echo.sent(f)
+			}
+			if err := b.tx.TransmitFrame(context.Background(), f); err != nil {
+				b.mu.Lock()
+				b.stats.Dropped++
+				b.mu.Unlock()
+				if errors.Is(err, net.ErrClosed) {
+					return
+				}
+				b.fail(err)
+			}
+		}
+	}
+}
+
+// fail records the first transport error, unless it is the one Close itself causes.
+func (b *netBus) fail(err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err == nil || b.closed || errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) {
+		return
+	}
+	if b.err == nil {
+		b.err = err
+	}
+}
+
+func (b *netBus) Send(f can.Frame) error {
+	if b.listenOnly {
+		return ErrListenOnly
+	}
+	if err := checkSendable(f); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return ErrClosed
+	}
+	select {
+	case b.outbox <- f:
+		b.stats.Sent++
+	default:
+		b.stats.Dropped++
+	}
+	return nil
+}
+
+func (b *netBus) Receive(buf []can.Frame) []can.Frame {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, f := range b.inbox {
+		if IsErrorFrame(f) {
+			b.stats.ErrorFrames++
+		}
+	}
+	b.stats.Received += uint64(len(b.inbox))
+	buf = append(buf, b.inbox...)
+	b.inbox = b.inbox[:0]
+	return buf
+}
+
+func (b *netBus) Stats() Stats {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.stats
+}
+
+// Err returns the first error the transport reported, or nil while it is healthy.
+func (b *netBus) Err() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.err
+}
+
+func (b *netBus) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	b.mu.Unlock()
+	close(b.done)
+	err := b.conn.Close()
+	b.wg.Wait()
+	return err
+}
+
+// echoFilter recognises the multicast echo of frames this attachment sent. Echoes come back in
+// send order, so a received frame equal to the oldest unanswered sent frame is taken for its echo.
+// A frame from another node identical to one of ours in every bit would be lost; on NMEA 2000 and
+// on lynxsim's battery bus the sender's address is part of the identifier, so that cannot happen
+// between well-behaved nodes.
+type echoFilter struct {
+	mu      sync.Mutex
+	pending []can.Frame
+}
+
+// echoWindow bounds the frames awaiting their echo, so that a lost datagram cannot grow it.
+const echoWindow = queueFrames
+
+func (e *echoFilter) sent(f can.Frame) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.pending) == echoWindow {
+		e.pending = append(e.pending[:0], e.pending[1:]...)
+	}
+	e.pending = append(e.pending, f)
+}
+
+func (e *echoFilter) isEcho(f can.Frame) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i, p := range e.pending {
+		if p == f {
+			// Anything older than the match lost its echo; forget it too.
+			e.pending = append(e.pending[:0], e.pending[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// dialSocketCAN opens a raw CAN socket on a Linux interface such as can0 or vcan0, with error
+// frames enabled so that bus errors reach the node.
+func dialSocketCAN(ctx context.Context, iface string, listenOnly bool) (Bus, error) {
+	if _, err := net.InterfaceByName(iface); err != nil {
+		return nil, fmt.Errorf("CAN interface %s not found: create it (for example `ip link add dev %s type vcan && ip link set up %s`) or pick another with its name", iface, iface, iface)
+	}
+	conn, err := socketcan.DialContext(ctx, "can", iface, socketcan.WithReceiveErrorFrames())
+	if err != nil {
+		return nil, fmt.Errorf("open CAN interface %s: %v: check that SocketCAN is available and the interface is up", iface, err)
+	}
+	return newNetBus(conn, listenOnly, nil), nil
+}
+
+// dialUDP joins einride's UDP multicast CAN emulator at address (host:port).
+func dialUDP(ctx context.Context, address string, listenOnly bool) (Bus, error) {
+	conn, err := socketcan.DialContext(ctx, "udp", address)
+	if err != nil {
+		return nil, fmt.Errorf("join UDP multicast bus %s: %v: check that a multicast-capable interface (loopback will do) is up", address, err)
+	}
+	return newNetBus(conn, listenOnly, &echoFilter{}), nil
+}
