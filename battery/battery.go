@@ -23,10 +23,10 @@ type Battery struct {
 	rx      []can.Frame
 	address uint8
 	// amps is the current of the last Flow, positive while charging.
-	amps        float64
+	amps         float64
 	nextAnnounce time.Duration
-	nextReport  time.Duration
-	rejected    uint64
+	nextReport   time.Duration
+	rejected     uint64
 }
 
 type cell struct {

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lynxsim/lynxsim/battery"
+	"github.com/lynxsim/lynxsim/canbus"
+	"github.com/lynxsim/lynxsim/driver"
+	"github.com/lynxsim/lynxsim/firmware"
+	"github.com/lynxsim/lynxsim/scenario"
+)
+
+type runOptions struct {
+	duration    time.Duration
+	speed       string
+	firmware    string
+	vecan       string
+	batteryBus  string
+	candump     string
+	batteryType string
+	series      int
+	parallel    int
+	soc         float64
+	loadAmps    float64
+	chargerAmps float64
+	epoch       string
+}
+
+func newRunCmd() *cobra.Command {
+	o := runOptions{speed: "1", firmware: firmware.Latest().String(), vecan: "mem", batteryBus: "mem",
+		batteryType: "LFP-24V-280Ah", series: 1, parallel: 2, soc: 60, loadAmps: 30, epoch: "now"}
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run a master with its batteries (default: in-process buses, 2 × LFP 24 V 280 Ah)",
+		Long: `Run a Lynx Ion BMS master with its batteries, the DC side and both CAN buses, and show
+its state on one refreshing screen; a summary is printed on exit, also on Ctrl-C.
+
+Buses are named as: ` + canbus.SpecHelp + `.`,
+		Example: `  lynxsim run --duration 2m --speed 20
+  lynxsim run --vecan vcan0 --battery-bus vcan1
+  lynxsim run --speed max --duration 1h --candump run.log`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return run(cmd.Context(), cmd.OutOrStdout(), o) },
+	}
+	f := cmd.Flags()
+	f.DurationVar(&o.duration, "duration", 0, "virtual time to run, e.g. 90s or 2h (0: until Ctrl-C)")
+	f.StringVar(&o.speed, "speed", o.speed, "virtual seconds per wall second, or max (other than 1 only on mem buses)")
+	f.StringVar(&o.firmware, "firmware", o.firmware, "firmware version to emulate, v1.07 to v1.38 (see lynxsim firmware list)")
+	f.StringVar(&o.vecan, "vecan", o.vecan, "VE.Can bus: "+canbus.SpecHelp)
+	f.StringVar(&o.batteryBus, "battery-bus", o.batteryBus, "battery bus: "+canbus.SpecHelp)
+	f.StringVar(&o.candump, "candump", "", "record both buses to this file in candump -L format")
+	f.StringVar(&o.batteryType, "battery-type", o.batteryType, "battery type of the bank")
+	f.IntVar(&o.series, "series", o.series, "batteries in series per string")
+	f.IntVar(&o.parallel, "parallel", o.parallel, "strings in parallel")
+	f.Float64Var(&o.soc, "soc", o.soc, "initial state of charge of every battery, percent")
+	f.Float64Var(&o.loadAmps, "load-amps", o.loadAmps, "DC load while the contactor is closed, A")
+	f.Float64Var(&o.chargerAmps, "charger-amps", o.chargerAmps, "charger current while the contactor is closed, A")
+	f.StringVar(&o.epoch, "epoch", o.epoch, "wall-clock time of virtual time 0 in the candump log: now, or RFC 3339 such as 2024-09-09T12:00:00Z")
+	_ = cmd.RegisterFlagCompletionFunc("battery-type", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		var names []string
+		for _, t := range battery.Types() {
+			names = append(names, t.Name)
+		}
+		return names, cobra.ShellCompDirectiveNoFileComp
+	})
+	return cmd
+}
+
+// systemConfig checks every option and turns them into a system configuration, before anything
+// is opened or created.
+func (o runOptions) systemConfig() (scenario.Config, float64, time.Time, error) {
+	cfg := scenario.DefaultConfig()
+	var epoch time.Time
+	speed, err := driver.ParseSpeed(o.speed)
+	if err != nil {
+		return cfg, 0, epoch, usageError{err}
+	}
+	v, err := firmware.ParseReleased(o.firmware)
+	if err != nil {
+		return cfg, 0, epoch, usageError{err}
+	}
+	if cfg.Firmware, err = firmware.NewProfile(v); err != nil {
+		return cfg, 0, epoch, usageError{err}
+	}
+	if cfg.VECan, err = canbus.ParseSpec(o.vecan); err != nil {
+		return cfg, 0, epoch, usage("--vecan: %v", err)
+	}
+	if cfg.BatteryBus, err = canbus.ParseSpec(o.batteryBus); err != nil {
+		return cfg, 0, epoch, usage("--battery-bus: %v", err)
+	}
+	if speed != 1 && (cfg.VECan.Kind != canbus.KindMem || cfg.BatteryBus.Kind != canbus.KindMem) {
+		return cfg, 0, epoch, usage("--speed %s: a real bus runs in real time; use --speed 1 with %s and %s", o.speed, cfg.VECan, cfg.BatteryBus)
+	}
+	if cfg.BatteryType, err = battery.LookupType(o.batteryType); err != nil {
+		return cfg, 0, epoch, usageError{err}
+	}
+	if o.series < 1 || o.parallel < 1 || o.series*o.parallel > 64 {
+		return cfg, 0, epoch, usage("--series %d --parallel %d: want at least 1 of each and at most 64 batteries", o.series, o.parallel)
+	}
+	cfg.Series, cfg.Parallel = o.series, o.parallel
+	if !(o.soc >= 0 && o.soc <= 100) {
+		return cfg, 0, epoch, usage("--soc %g: want a percentage from 0 to 100", o.soc)
+	}
+	cfg.SOCPercent = o.soc
+	if !(o.loadAmps >= 0 && o.chargerAmps >= 0) || math.IsInf(o.loadAmps, 0) || math.IsInf(o.chargerAmps, 0) {
+		return cfg, 0, epoch, usage("--load-amps %g --charger-amps %g: want currents of 0 A or more", o.loadAmps, o.chargerAmps)
+	}
+	cfg.LoadAmps, cfg.ChargerAmps = o.loadAmps, o.chargerAmps
+	if o.duration < 0 {
+		return cfg, 0, epoch, usage("--duration %v: want a positive duration such as 90s, or 0 to run until Ctrl-C", o.duration)
+	}
+	switch o.epoch {
+	case "now":
+		epoch = time.Now().UTC().Truncate(time.Microsecond)
+	default:
+		if epoch, err = time.Parse(time.RFC3339Nano, o.epoch); err != nil {
+			return cfg, 0, epoch, usage("--epoch %q: want now or an RFC 3339 time such as 2024-09-09T12:00:00Z", o.epoch)
+		}
+	}
+	return cfg, speed, epoch, nil
+}
+
+func run(ctx context.Context, out io.Writer, o runOptions) (err error) {
+	cfg, speed, epoch, err := o.systemConfig()
+	if err != nil {
+		return err
+	}
+	sys, err := scenario.Build(ctx, cfg)
+	if err != nil {
+		return usageError{err}
+	}
+	defer func() { err = errors.Join(err, sys.Close()) }()
+
+	var log *canbus.AtomicFile
+	var logw *canbus.LogWriter
+	if o.candump != "" {
+		if log, err = canbus.CreateAtomic(o.candump); err != nil {
+			return usage("--candump: %v", err)
+		}
+		// Whatever happens below, a log that was not committed is removed, never left half-written.
+		defer func() { _ = log.Abort() }()
+		logw = canbus.NewLogWriter(log)
+		if err := sys.Record(ctx, logw, epoch); err != nil {
+			return err
+		}
+	}
+
+	screen := newStatusScreen(out, isTerminal(out), sys)
+	runErr := sys.Loop.Run(ctx, o.duration, driver.Pace{Speed: speed, Observe: screen.observe})
+	interrupted := errors.Is(runErr, context.Canceled)
+	if runErr != nil && !interrupted {
+		return runErr
+	}
+	screen.summary(interrupted)
+
+	if log != nil {
+		if err := errors.Join(sys.RecordErr(), logw.Flush()); err != nil {
+			return fmt.Errorf("--candump %s: %v", o.candump, err)
+		}
+		if err := log.Commit(); err != nil {
+			return fmt.Errorf("--candump %s: %v", o.candump, err)
+		}
+		fmt.Fprintf(out, "candump log written to %s\n", o.candump)
+	}
+	return nil
+}
+
+// isTerminal reports whether w is a character device, where the status screen refreshes in place.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

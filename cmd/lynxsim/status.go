@@ -1,0 +1,153 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/lynxsim/lynxsim/events"
+	"github.com/lynxsim/lynxsim/master"
+	"github.com/lynxsim/lynxsim/scenario"
+)
+
+// statusScreen shows the master's state: on a terminal one screen refreshed in place four times a
+// wall second; elsewhere (a pipe, a CI log) a line at every state change.
+type statusScreen struct {
+	out       io.Writer
+	tty       bool
+	sys       *scenario.System
+	lines     int // lines drawn last time, to redraw over them
+	lastDraw  time.Time
+	lastState events.State
+	lastErr   events.ErrorCode
+	started   bool
+}
+
+const refreshEvery = 250 * time.Millisecond
+
+func newStatusScreen(out io.Writer, tty bool, sys *scenario.System) *statusScreen {
+	return &statusScreen{out: out, tty: tty, sys: sys}
+}
+
+// observe is called on the driver's goroutine between steps.
+func (s *statusScreen) observe(time.Duration) {
+	snap := s.sys.Master.Snapshot()
+	if s.tty {
+		if time.Since(s.lastDraw) < refreshEvery {
+			return
+		}
+		s.lastDraw = time.Now()
+		s.draw(s.render(snap))
+		return
+	}
+	if !s.started || snap.State != s.lastState || snap.Error != s.lastErr {
+		s.started, s.lastState, s.lastErr = true, snap.State, snap.Error
+		fmt.Fprintln(s.out, s.line(snap))
+	}
+}
+
+func (s *statusScreen) draw(text string) {
+	var b strings.Builder
+	if s.lines > 0 {
+		fmt.Fprintf(&b, "\x1b[%dA", s.lines) // back to the top of the previous screen
+	}
+	for _, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		b.WriteString(l)
+		b.WriteString("\x1b[K\n") // clear what remains of the old line
+	}
+	s.lines = strings.Count(b.String(), "\n")
+	io.WriteString(s.out, b.String())
+}
+
+// line is the one-line form, for logs.
+func (s *statusScreen) line(m master.Snapshot) string {
+	return fmt.Sprintf("%10s  %-22s SOC %s  %s  %s  cells %s–%s  error %s",
+		clock(m.At), stateText(m), pct(m.SOCPercent), volts(m.Volts), amps(m.Amps),
+		volts3(m.MinCellVolts), volts3(m.MaxCellVolts), errText(m.Error))
+}
+
+// render is the full screen.
+func (s *statusScreen) render(m master.Snapshot) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "lynxsim  Lynx Ion BMS %s  virtual time %s\n", s.sysVersion(), clock(m.At))
+	fmt.Fprintf(&b, "state     %s\n", stateText(m))
+	fmt.Fprintf(&b, "error     %s\n", errText(m.Error))
+	fmt.Fprintf(&b, "SOC       %s\n", pct(m.SOCPercent))
+	fmt.Fprintf(&b, "pack      %s  %s  contactor %s  batteries %d\n", volts(m.Volts), amps(m.Amps), closedText(m.ContactorClosed), m.Batteries)
+	fmt.Fprintf(&b, "cells     %s – %s   %s – %s\n", volts3(m.MinCellVolts), volts3(m.MaxCellVolts), celsius(m.MinCellCelsius), celsius(m.MaxCellCelsius))
+	fmt.Fprintf(&b, "CVL       %-10s (%s)\n", volts(m.Limits.ChargeVolts.Value), m.Limits.ChargeVolts.Reason)
+	fmt.Fprintf(&b, "CCL       %-10s (%s)\n", amps(m.Limits.ChargeAmps.Value), m.Limits.ChargeAmps.Reason)
+	fmt.Fprintf(&b, "DCL       %-10s (%s)\n", amps(m.Limits.DischargeAmps.Value), m.Limits.DischargeAmps.Reason)
+	fmt.Fprintf(&b, "flags     0x%08X %s\n", uint32(m.Flags), m.Flags)
+	for _, h := range s.sys.Network.Hubs() {
+		fmt.Fprintf(&b, "bus %-6s %d frames, load %.1f %%\n", h.Name(), h.Frames(), 100*h.Load(m.At))
+	}
+	return b.String()
+}
+
+func (s *statusScreen) sysVersion() string { return s.sys.Firmware().String() }
+
+// summary prints the final state and the event log, also after Ctrl-C.
+func (s *statusScreen) summary(interrupted bool) {
+	m := s.sys.Master.Snapshot()
+	if s.tty {
+		s.draw(s.render(m))
+	}
+	fmt.Fprintln(s.out)
+	if interrupted {
+		fmt.Fprintf(s.out, "interrupted at virtual time %s\n", clock(m.At))
+	}
+	fmt.Fprintln(s.out, "summary:")
+	if !s.tty {
+		io.WriteString(s.out, s.render(m))
+	}
+	c := s.sys.Master.Counters()
+	fmt.Fprintf(s.out, "battery-bus frames ignored %d, rejected %d; VE.Can frames not acted on %d; send errors %d\n",
+		c.BatteryFramesIgnored, c.BatteryFramesRejected, c.VECanFramesIgnored, c.SendErrors)
+	fmt.Fprintln(s.out, "events:")
+	for _, e := range s.sys.Master.Log().Entries() {
+		fmt.Fprintf(s.out, "  %10s  %-7s %s\n", clock(e.At), e.Severity, e.Message)
+	}
+}
+
+func stateText(m master.Snapshot) string {
+	return fmt.Sprintf("%s (%d)", m.State, uint8(m.State))
+}
+
+func errText(c events.ErrorCode) string {
+	if c == events.ErrNone {
+		return "none"
+	}
+	return c.String()
+}
+
+func closedText(closed bool) string {
+	if closed {
+		return "closed"
+	}
+	return "open"
+}
+
+func clock(d time.Duration) string {
+	d = d.Truncate(time.Millisecond)
+	h := d / time.Hour
+	d -= h * time.Hour
+	mnt := d / time.Minute
+	d -= mnt * time.Minute
+	return fmt.Sprintf("%d:%02d:%06.3f", h, mnt, d.Seconds())
+}
+
+func na(v float64, format string) string {
+	if math.IsNaN(v) {
+		return "n/a"
+	}
+	return fmt.Sprintf(format, v)
+}
+
+func pct(v float64) string     { return na(v, "%.2f %%") }
+func volts(v float64) string   { return na(v, "%.2f V") }
+func volts3(v float64) string  { return na(v, "%.3f V") }
+func amps(v float64) string    { return na(v, "%.1f A") }
+func celsius(v float64) string { return na(v, "%.1f °C") }

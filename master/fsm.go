@@ -1,0 +1,64 @@
+package master
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/looplab/fsm"
+
+	"github.com/lynxsim/lynxsim/events"
+)
+
+// Top-level states. Each maps onto a VE_REG_LYNX_ION_BMS_STATE value (protocol.md §4.3, S4,
+// S2 p.18); initializing covers the values 0–8, told apart by its substate.
+const (
+	stateInitializing = "initializing"
+	statePreCharging  = "pre_charging"
+	stateGoingToRun   = "going_to_run"
+	stateRunning      = "running"
+	stateError        = "error"
+)
+
+// Events of the top-level machine.
+const (
+	evRegistered = "registered" // batteries found and consistent: start pre-charging
+	evPrecharged = "precharged" // bus voltage reached the battery voltage: contactor commanded
+	evClosed     = "closed"     // contactor feedback confirmed
+	evFail       = "fail"       // an error: open everything
+)
+
+func newFSM() *fsm.FSM {
+	return fsm.NewFSM(stateInitializing, fsm.Events{
+		{Name: evRegistered, Src: []string{stateInitializing}, Dst: statePreCharging},
+		{Name: evPrecharged, Src: []string{statePreCharging}, Dst: stateGoingToRun},
+		{Name: evClosed, Src: []string{stateGoingToRun}, Dst: stateRunning},
+		{Name: evFail, Src: []string{stateInitializing, statePreCharging, stateGoingToRun, stateRunning}, Dst: stateError},
+	}, nil)
+}
+
+// fire takes a transition and logs it. A refused transition is a bug in the master's own logic,
+// so it is logged as an alarm rather than ignored.
+func (m *Master) fire(event string) {
+	from := m.fsm.Current()
+	if err := m.fsm.Event(context.Background(), event); err != nil {
+		m.log.Add(events.Entry{At: m.now, Severity: events.SeverityAlarm, Message: fmt.Sprintf("internal: event %s refused in %s: %v", event, from, err)})
+		return
+	}
+	m.stateSince = m.now
+	m.log.Add(events.Entry{At: m.now, Severity: events.SeverityInfo, Code: int(m.State()), Message: fmt.Sprintf("state %s → %s", from, m.fsm.Current())})
+}
+
+// State returns the VE_REG_LYNX_ION_BMS_STATE value of the present state.
+func (m *Master) State() events.State {
+	switch m.fsm.Current() {
+	case statePreCharging:
+		return events.StatePreCharging
+	case stateGoingToRun:
+		return events.StateGoingToRun
+	case stateRunning:
+		return events.StateRunning
+	case stateError:
+		return events.StateError
+	}
+	return m.initPhase
+}

@@ -1,0 +1,108 @@
+package master
+
+import (
+	"math"
+
+	"github.com/lynxsim/lynxsim/events"
+)
+
+// Limit is one DVCC limit with the reason that set it, so that a person can see why the master
+// asks what it asks.
+type Limit struct {
+	Value  float64 // volts or amps; NaN when not available
+	Reason string
+}
+
+// Limits are the DVCC limits the master sends to the GX (protocol.md §7, S9): charge voltage
+// (CVL), charge current (CCL), discharge current (DCL) and discharge voltage.
+type Limits struct {
+	ChargeVolts, ChargeAmps, DischargeAmps, DischargeVolts Limit
+}
+
+// Cell extremes of the bank, from the batteries' reports.
+type extremes struct {
+	minCellVolts, maxCellVolts     float64
+	minCellCelsius, maxCellCelsius float64
+	ok                             bool
+}
+
+func (m *Master) extremes() extremes {
+	e := extremes{minCellVolts: math.Inf(1), maxCellVolts: math.Inf(-1), minCellCelsius: math.Inf(1), maxCellCelsius: math.Inf(-1)}
+	for _, b := range m.reg.batteries {
+		if !b.gotCells {
+			continue
+		}
+		e.ok = true
+		e.minCellVolts = math.Min(e.minCellVolts, float64(b.cells.MinMillivolts)/1000)
+		e.maxCellVolts = math.Max(e.maxCellVolts, float64(b.cells.MaxMillivolts)/1000)
+		e.minCellCelsius = math.Min(e.minCellCelsius, float64(b.cells.MinDeciCelsius)/10)
+		e.maxCellCelsius = math.Max(e.maxCellCelsius, float64(b.cells.MaxDeciCelsius)/10)
+	}
+	return e
+}
+
+// computeLimits sets the provisional limits: fixed per-cell voltages and C-rates from the
+// configuration, charge and discharge currents dropped to zero while allowed-to-charge or
+// allowed-to-discharge is off. The master issue replaces this with temperature derating, the
+// battery-type ratings and the strategies.
+func (m *Master) computeLimits() Limits {
+	nan := Limit{Value: math.NaN(), Reason: "not registered"}
+	if !m.reg.assigned || len(m.reg.batteries) == 0 {
+		return Limits{nan, nan, nan, nan}
+	}
+	cellsInSeries := float64(m.cfg.Series) * float64(m.reg.batteries[0].announce.Cells)
+	bankAh := m.reg.bankAh(m.cfg.Series)
+	l := Limits{
+		ChargeVolts:    Limit{cellsInSeries * m.cfg.ChargeCellVolts, "charge voltage per cell"},
+		DischargeVolts: Limit{cellsInSeries * m.cfg.DischargeCellVolts, "discharge voltage per cell"},
+		ChargeAmps:     Limit{bankAh * m.cfg.ChargeC, "charge rating"},
+		DischargeAmps:  Limit{bankAh * m.cfg.DischargeC, "discharge rating"},
+	}
+	if !m.flags.Has(events.FlagAllowedToCharge) {
+		l.ChargeAmps = Limit{0, m.chargeBlockedReason()}
+	}
+	if !m.flags.Has(events.FlagAllowedToDischarge) {
+		l.DischargeAmps = Limit{0, m.dischargeBlockedReason()}
+	}
+	return l
+}
+
+func (m *Master) chargeBlockedReason() string {
+	if m.fsm.Current() != stateRunning {
+		return "not running"
+	}
+	return "cell voltage high"
+}
+
+func (m *Master) dischargeBlockedReason() string {
+	if m.fsm.Current() != stateRunning {
+		return "not running"
+	}
+	return "cell voltage low"
+}
+
+// chargingDeadbandAmps keeps the charging and discharging flags from flickering around zero
+// current: an assumption, no source gives it.
+const chargingDeadbandAmps = 0.5
+
+// lowSOCPercent sets flag bit 21 (protocol.md §4.2, S2 p.18: "Low SOC (< 20%)").
+const lowSOCPercent = 20
+
+// updateFlags sets VE_REG_BMS_FLAGS (protocol.md §4.2).
+func (m *Master) updateFlags() {
+	var f events.FlagSet
+	running := m.fsm.Current() == stateRunning
+	e := m.extremes()
+	if running && e.ok {
+		f = f.Set(events.FlagAllowedToCharge, e.maxCellVolts < m.cfg.ChargeStopCellVolts)
+		f = f.Set(events.FlagAllowedToDischarge, e.minCellVolts > m.cfg.DischargeStopCellVolts)
+	}
+	amps := m.hw.ShuntAmps()
+	f = f.Set(events.FlagCharging, running && amps > chargingDeadbandAmps)
+	f = f.Set(events.FlagDischarging, running && amps < -chargingDeadbandAmps)
+	closed := m.hw.ContactorClosed()
+	// S2 p.18 gives "Main safety contactor closed" for both bits 7 and 8.
+	f = f.Set(events.FlagRelayDischarge, closed).Set(events.FlagRelayCharge, closed)
+	f = f.Set(events.FlagLowSOC, m.socKnown && m.socPct < lowSOCPercent)
+	m.flags = f.Mask(m.cfg.Firmware.Version())
+}

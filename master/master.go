@@ -1,0 +1,225 @@
+package master
+
+import (
+	"errors"
+	"math"
+	"time"
+
+	"github.com/looplab/fsm"
+	"go.einride.tech/can"
+
+	"github.com/lynxsim/lynxsim/canbus"
+	"github.com/lynxsim/lynxsim/events"
+	"github.com/lynxsim/lynxsim/firmware"
+)
+
+// Hardware is what the master drives and measures on the DC side: the plant in a simulation.
+type Hardware interface {
+	SetContactor(closed bool)
+	SetPrecharge(on bool)
+	// ContactorClosed is the auxiliary feedback contact.
+	ContactorClosed() bool
+	BatteryVolts() float64
+	BusVolts() float64
+	// ShuntAmps is positive while the bank is charged.
+	ShuntAmps() float64
+}
+
+// Config is the master's configuration: its settings and the parameters that no public document
+// gives a value for (limits.md "[?]"), each named so that a scenario can change it.
+type Config struct {
+	Firmware *firmware.Profile
+	// SourceAddress is the NMEA 2000 address on VE.Can (protocol.md §1.1, S2 p.11: 0x50).
+	SourceAddress uint8
+	// Series is the number of batteries in series in each string (VE_REG_BATTERY_SERIES; the
+	// slice has no auto-detection yet).
+	Series int
+	// ExpectedBatteries, when not zero, is the number of batteries the bank must have (#5).
+	ExpectedBatteries int
+
+	// RegistrationQuiet is how long no new battery may announce before registration closes.
+	RegistrationQuiet time.Duration
+	// RegistrationTimeout is how long the master waits for a first battery before #2.
+	RegistrationTimeout time.Duration
+	// FirstReportTimeout is how long a registered battery may take to send its first status.
+	FirstReportTimeout time.Duration
+	// PrechargeMax is the longest pre-charge: 30 s (changelog 1.11-03).
+	PrechargeMax time.Duration
+	// PrechargeDoneVolts is how close the bus must come to the battery voltage before the
+	// contactor closes: an assumption, no source gives the criterion (limits.md §4.2).
+	PrechargeDoneVolts float64
+	// ContactorFeedbackTimeout is how long the feedback contact may take to follow a close
+	// command before #26: an assumption.
+	ContactorFeedbackTimeout time.Duration
+
+	// ChargeCellVolts and DischargeCellVolts set CVL and the discharge voltage per cell;
+	// ChargeC and DischargeC set CCL and DCL as multiples of the bank capacity. None has a
+	// public source for MG LFP batteries (limits.md §2.1, §4.9): values typical of LFP.
+	ChargeCellVolts, DischargeCellVolts float64
+	ChargeC, DischargeC                 float64
+	// ChargeStopCellVolts and DischargeStopCellVolts open allowed-to-charge and
+	// allowed-to-discharge: 3.52 V and 2.8 V are the only published values of the family, the
+	// Victron Lynx Ion 24V/180Ah's (limits.md §1.4, L7).
+	ChargeStopCellVolts, DischargeStopCellVolts float64
+}
+
+// DefaultConfig returns the configuration of a master on the given firmware profile.
+func DefaultConfig(profile *firmware.Profile) Config {
+	return Config{
+		Firmware:                 profile,
+		SourceAddress:            0x50,
+		Series:                   1,
+		RegistrationQuiet:        2 * time.Second,
+		RegistrationTimeout:      10 * time.Second,
+		FirstReportTimeout:       5 * time.Second,
+		PrechargeMax:             30 * time.Second, // changelog 1.11-03
+		PrechargeDoneVolts:       1.0,
+		ContactorFeedbackTimeout: 500 * time.Millisecond,
+		ChargeCellVolts:          3.50,
+		DischargeCellVolts:       2.90,
+		ChargeC:                  0.5,
+		DischargeC:               1.0,
+		ChargeStopCellVolts:      3.52, // limits.md §1.4, L7
+		DischargeStopCellVolts:   2.80, // limits.md §1.4, L7
+	}
+}
+
+// Master is the Lynx Ion BMS master node.
+type Master struct {
+	cfg     Config
+	hw      Hardware
+	batBus  canbus.Bus
+	veCan   canbus.Bus
+	fsm     *fsm.FSM
+	log     *events.Log
+	rx      []can.Frame
+	now     time.Duration
+	lastNow time.Duration
+
+	stateSince time.Duration
+	initPhase  events.State
+	err        events.ErrorCode
+
+	reg       registration
+	socPct    float64
+	socKnown  bool
+	flags     events.FlagSet
+	limits    Limits
+	report    reporter
+	counters  Counters
+	lastShunt float64
+}
+
+// Counters counts what the master received and refused.
+type Counters struct {
+	BatteryFramesIgnored  uint64 // frames of other protocols, or from unregistered batteries
+	BatteryFramesRejected uint64 // malformed or impossible frames
+	VECanFramesIgnored    uint64 // VE.Can frames the slice does not yet act on
+	SendErrors            uint64
+}
+
+// New returns a master in its first initializing phase.
+func New(cfg Config, hw Hardware, batteryBus, veCan canbus.Bus) (*Master, error) {
+	switch {
+	case cfg.Firmware == nil:
+		return nil, errors.New("master: no firmware profile")
+	case cfg.Series < 1:
+		return nil, errors.New("master: series must be at least 1")
+	case hw == nil || batteryBus == nil || veCan == nil:
+		return nil, errors.New("master: hardware and both buses are required")
+	}
+	m := &Master{
+		cfg:       cfg,
+		hw:        hw,
+		batBus:    batteryBus,
+		veCan:     veCan,
+		fsm:       newFSM(),
+		log:       events.NewLog(256),
+		initPhase: events.StateWaitStart,
+	}
+	m.report = newReporter(m)
+	return m, nil
+}
+
+// Step runs the firmware for the time since the previous step.
+func (m *Master) Step(now time.Duration) {
+	dt := now - m.lastNow
+	m.now, m.lastNow = now, now
+	m.receiveBatteryBus()
+	m.receiveVECan()
+	switch m.fsm.Current() {
+	case stateInitializing:
+		m.stepInitializing()
+	case statePreCharging:
+		m.stepPreCharging()
+	case stateGoingToRun:
+		m.stepGoingToRun()
+	case stateRunning:
+		m.stepRunning(dt)
+	}
+	m.updateFlags()
+	m.limits = m.computeLimits()
+	m.report.step(now)
+}
+
+// fail enters the error state with code, opening the pre-charge path and the contactor first so
+// that no path to the error state leaves the bank connected.
+func (m *Master) fail(code events.ErrorCode) {
+	m.hw.SetPrecharge(false)
+	m.hw.SetContactor(false)
+	m.err = code
+	m.log.Add(events.Entry{At: m.now, Severity: events.SeverityError, Code: int(code), Message: code.String()})
+	m.fire(evFail)
+}
+
+func (m *Master) send(bus canbus.Bus, f can.Frame) {
+	if err := bus.Send(f); err != nil {
+		m.counters.SendErrors++
+	}
+}
+
+func (m *Master) receiveVECan() {
+	m.rx = m.veCan.Receive(m.rx[:0])
+	m.counters.VECanFramesIgnored += uint64(len(m.rx))
+}
+
+func (m *Master) stepPreCharging() {
+	if math.Abs(m.hw.BatteryVolts()-m.hw.BusVolts()) <= m.cfg.PrechargeDoneVolts {
+		m.hw.SetContactor(true)
+		m.fire(evPrecharged)
+		return
+	}
+	if m.now-m.stateSince >= m.cfg.PrechargeMax {
+		m.fail(events.ErrPreChargeTimeout)
+	}
+}
+
+func (m *Master) stepGoingToRun() {
+	if m.hw.ContactorClosed() {
+		m.hw.SetPrecharge(false)
+		m.fire(evClosed)
+		return
+	}
+	if m.now-m.stateSince >= m.cfg.ContactorFeedbackTimeout {
+		m.fail(events.ErrContactor)
+	}
+}
+
+// stepRunning counts charge through the shunt (trapezoidal over the step) into the SOC.
+func (m *Master) stepRunning(dt time.Duration) {
+	amps := m.hw.ShuntAmps()
+	if capacity := m.reg.bankAh(m.cfg.Series); capacity > 0 && dt > 0 {
+		ah := (amps + m.lastShunt) / 2 * dt.Hours()
+		m.socPct = math.Max(0, math.Min(100, m.socPct+100*ah/capacity))
+	}
+	m.lastShunt = amps
+}
+
+// Error returns the active error, events.ErrNone when there is none.
+func (m *Master) Error() events.ErrorCode { return m.err }
+
+// Log returns the master's event log.
+func (m *Master) Log() *events.Log { return m.log }
+
+// Counters returns the master's counters.
+func (m *Master) Counters() Counters { return m.counters }

@@ -1,0 +1,231 @@
+package scenario
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.einride.tech/can"
+
+	"github.com/lynxsim/lynxsim/battery"
+	"github.com/lynxsim/lynxsim/canbus"
+	"github.com/lynxsim/lynxsim/driver"
+	"github.com/lynxsim/lynxsim/firmware"
+	"github.com/lynxsim/lynxsim/master"
+	"github.com/lynxsim/lynxsim/plant"
+)
+
+// Config describes a whole system.
+type Config struct {
+	Firmware    *firmware.Profile
+	BatteryType battery.Type
+	// Series × Parallel batteries; strings of Series batteries in parallel.
+	Series, Parallel int
+	SOCPercent       float64
+	AmbientCelsius   float64
+	// FirstSerial numbers the batteries FirstSerial, FirstSerial+1, …
+	FirstSerial uint32
+
+	VECan, BatteryBus canbus.Spec
+	LoadAmps          float64
+	ChargerAmps       float64
+	Step              time.Duration
+}
+
+// DefaultConfig is the embedded default system: two LFP 24 V 280 Ah batteries in parallel at
+// 60 % on the latest firmware, both buses in memory, a 30 A load.
+func DefaultConfig() Config {
+	profile, err := firmware.NewProfile(firmware.Latest())
+	if err != nil {
+		// The latest release always has a profile; anything else is a broken build.
+		panic(err)
+	}
+	t, err := battery.LookupType("LFP-24V-280Ah")
+	if err != nil {
+		panic(err)
+	}
+	return Config{
+		Firmware:       profile,
+		BatteryType:    t,
+		Series:         1,
+		Parallel:       2,
+		SOCPercent:     60,
+		AmbientCelsius: 25,
+		FirstSerial:    1746_0001,
+		VECan:          canbus.Spec{Kind: canbus.KindMem},
+		BatteryBus:     canbus.Spec{Kind: canbus.KindMem},
+		LoadAmps:       30,
+		Step:           driver.DefaultStep,
+	}
+}
+
+// Default hub names of the two buses when they are in memory; candump logs name them so.
+const (
+	VECanHub      = "vecan"
+	BatteryBusHub = "batbus"
+)
+
+// System is a built system, ready to step.
+type System struct {
+	Network   *canbus.Network
+	Loop      *driver.Loop
+	Master    *master.Master
+	Plant     *plant.Plant
+	Batteries []*battery.Battery
+
+	cfg       Config
+	attached  []canbus.Bus
+	recordErr func() error
+}
+
+// Firmware returns the emulated firmware version.
+func (s *System) Firmware() firmware.Version { return s.cfg.Firmware.Version() }
+
+// RecordErr returns the first error writing the recording, or nil.
+func (s *System) RecordErr() error {
+	if s.recordErr == nil {
+		return nil
+	}
+	return s.recordErr()
+}
+
+// Build attaches every node to its bus and orders them in the loop: hubs deliver, the plant
+// moves, the batteries run, the master runs.
+func Build(ctx context.Context, cfg Config) (*System, error) {
+	switch {
+	case cfg.Firmware == nil:
+		return nil, errors.New("system: no firmware profile")
+	case cfg.Series < 1 || cfg.Parallel < 1:
+		return nil, fmt.Errorf("system: %d series × %d parallel: both must be at least 1", cfg.Series, cfg.Parallel)
+	case cfg.Series*cfg.Parallel > 64:
+		return nil, fmt.Errorf("system: %d batteries: the battery bus addresses at most 64", cfg.Series*cfg.Parallel)
+	}
+	s := &System{Network: &canbus.Network{}, cfg: cfg}
+	ok := false
+	defer func() {
+		if !ok {
+			_ = s.Close()
+		}
+	}()
+	open := func(spec canbus.Spec, hub string, bitrate int) (canbus.Bus, error) {
+		b, err := s.Network.Open(ctx, spec, canbus.DefaultName(hub), canbus.Bitrate(bitrate))
+		if err != nil {
+			return nil, err
+		}
+		s.attached = append(s.attached, b)
+		return b, nil
+	}
+	modules := make([]plant.Cells, 0, cfg.Series*cfg.Parallel)
+	for i := range cfg.Series * cfg.Parallel {
+		bus, err := open(cfg.BatteryBus, BatteryBusHub, batteryBusBitrate)
+		if err != nil {
+			return nil, err
+		}
+		b := battery.New(cfg.BatteryType, cfg.FirstSerial+uint32(i), cfg.SOCPercent, cfg.AmbientCelsius, bus)
+		s.Batteries = append(s.Batteries, b)
+		modules = append(modules, b)
+	}
+	p, err := plant.New(plant.DefaultConfig(cfg.Series), modules)
+	if err != nil {
+		return nil, err
+	}
+	p.SetLoadAmps(cfg.LoadAmps)
+	p.SetChargerAmps(cfg.ChargerAmps)
+	s.Plant = p
+
+	masterBat, err := open(cfg.BatteryBus, BatteryBusHub, batteryBusBitrate)
+	if err != nil {
+		return nil, err
+	}
+	masterVE, err := open(cfg.VECan, VECanHub, canbus.DefaultBitrate)
+	if err != nil {
+		return nil, err
+	}
+	mcfg := master.DefaultConfig(cfg.Firmware)
+	mcfg.Series = cfg.Series
+	m, err := master.New(mcfg, p, masterBat, masterVE)
+	if err != nil {
+		return nil, err
+	}
+	s.Master = m
+
+	s.Loop = driver.New(cfg.Step)
+	for _, h := range s.Network.Hubs() {
+		s.Loop.Add(driver.StepFunc(func(time.Duration) { h.Deliver() }))
+	}
+	s.Loop.Add(p)
+	for _, b := range s.Batteries {
+		s.Loop.Add(b)
+	}
+	s.Loop.Add(m)
+	ok = true
+	return s, nil
+}
+
+// batteryBusBitrate is the private bus's bit rate: MG does not publish it; 250 kbit/s is an
+// assumption (the changelog's bit-timing fixes, 1.08-07 and 1.25-07, say only that it matters).
+const batteryBusBitrate = 250_000
+
+// Record writes every frame seen on both buses to w, stamped with epoch plus the virtual time of
+// the step that saw it. It listens through listen-only attachments of its own, stepped right
+// after the hubs deliver, so that it sees exactly what the nodes will see in that step.
+func (s *System) Record(ctx context.Context, w *canbus.LogWriter, epoch time.Time) error {
+	type tap struct {
+		bus   canbus.Bus
+		iface string
+	}
+	var taps []tap
+	for _, b := range []struct {
+		spec canbus.Spec
+		hub  string
+	}{{s.cfg.BatteryBus, BatteryBusHub}, {s.cfg.VECan, VECanHub}} {
+		bus, err := s.Network.Open(ctx, b.spec, canbus.DefaultName(b.hub), canbus.ListenOnly())
+		if err != nil {
+			return err
+		}
+		s.attached = append(s.attached, bus)
+		taps = append(taps, tap{bus, interfaceName(b.spec, b.hub)})
+	}
+	var buf []can.Frame
+	var werr error
+	rec := driver.StepFunc(func(now time.Duration) {
+		at := epoch.Add(now)
+		for _, t := range taps {
+			buf = t.bus.Receive(buf[:0])
+			for _, f := range buf {
+				if err := w.Write(canbus.Record{Time: at, Interface: t.iface, Frame: f}); err != nil && werr == nil {
+					werr = err
+				}
+			}
+		}
+	})
+	s.recordErr = func() error { return werr }
+	// Right after the hubs: the loop's first len(hubs) steppers deliver.
+	s.Loop.Insert(len(s.Network.Hubs()), rec)
+	return nil
+}
+
+// interfaceName is the name a candump log gives a bus.
+func interfaceName(spec canbus.Spec, hub string) string {
+	switch spec.Kind {
+	case canbus.KindMem:
+		if spec.Name != "" {
+			return spec.Name
+		}
+		return hub
+	case canbus.KindUDP:
+		return "udp"
+	}
+	return spec.Name
+}
+
+// Close detaches every node from its bus.
+func (s *System) Close() error {
+	var errs []error
+	for _, b := range s.attached {
+		errs = append(errs, b.Close())
+	}
+	s.attached = nil
+	return errors.Join(errs...)
+}
