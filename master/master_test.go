@@ -1,0 +1,297 @@
+package master
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.einride.tech/can"
+
+	"github.com/lynxsim/lynxsim/canbus"
+	"github.com/lynxsim/lynxsim/canbus/batbus"
+	"github.com/lynxsim/lynxsim/canbus/vecan"
+	"github.com/lynxsim/lynxsim/events"
+	"github.com/lynxsim/lynxsim/firmware"
+)
+
+// fakeHW is hardware under the test's control: the bus follows the battery voltage at a set rate
+// while pre-charging, and the contactor feedback follows the command unless told otherwise.
+type fakeHW struct {
+	batteryVolts, busVolts, shuntAmps float64
+	precharge, contactorCommand       bool
+	feedbackBroken                    bool
+	prechargeStuck                    bool
+}
+
+func (h *fakeHW) SetContactor(closed bool) { h.contactorCommand = closed }
+func (h *fakeHW) SetPrecharge(on bool)     { h.precharge = on }
+func (h *fakeHW) ContactorClosed() bool    { return h.contactorCommand && !h.feedbackBroken }
+func (h *fakeHW) BatteryVolts() float64    { return h.batteryVolts }
+func (h *fakeHW) BusVolts() float64        { return h.busVolts }
+func (h *fakeHW) ShuntAmps() float64       { return h.shuntAmps }
+
+// step moves the fake bus halfway to the battery each step while pre-charging.
+func (h *fakeHW) step() {
+	if h.precharge && !h.prechargeStuck {
+		h.busVolts += (h.batteryVolts - h.busVolts) / 2
+	}
+	if h.ContactorClosed() {
+		h.busVolts = h.batteryVolts
+	}
+}
+
+// rig is a master with hand-driven batteries: the test speaks the battery bus itself.
+type rig struct {
+	t        *testing.T
+	hub, ve  *canbus.Hub
+	bat, gx  canbus.Bus
+	hw       *fakeHW
+	m        *Master
+	now      time.Duration
+	veFrames []can.Frame
+}
+
+func newRig(t *testing.T, v string, mutate func(*Config)) *rig {
+	t.Helper()
+	p, err := firmware.NewProfile(firmware.MustParse(v))
+	require.NoError(t, err)
+	r := &rig{t: t, hub: canbus.NewHub("batbus"), ve: canbus.NewHub("vecan"), hw: &fakeHW{batteryVolts: 26.4}}
+	r.bat, r.gx = r.hub.Attach(), r.ve.Attach()
+	cfg := DefaultConfig(p)
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	r.m, err = New(cfg, r.hw, r.hub.Attach(), r.ve.Attach())
+	require.NoError(t, err)
+	return r
+}
+
+const step = 10 * time.Millisecond
+
+// advance runs d of simulated time in steps, delivering frames both ways.
+func (r *rig) advance(d time.Duration) {
+	for end := r.now + d; r.now < end; {
+		r.now += step
+		r.hub.Deliver()
+		r.ve.Deliver()
+		r.hw.step()
+		r.m.Step(r.now)
+		r.veFrames = r.gx.Receive(r.veFrames)
+	}
+}
+
+func (r *rig) announce(serial uint32, chem batbus.Chemistry, model, cells uint8) {
+	require.NoError(r.t, r.bat.Send(batbus.Announce{Chemistry: chem, Model: model, Cells: cells, CapacityAh: 280, Serial: serial, FromAddress: batbus.Unassigned}.Frame()))
+}
+
+// report sends a status and a cells frame for every address 1..n.
+func (r *rig) report(n int, minMillivolts, maxMillivolts uint16) {
+	for a := 1; a <= n; a++ {
+		require.NoError(r.t, r.bat.Send(batbus.Status{Address: uint8(a), Millivolts: 26_400, SOCHundredths: 5000}.Frame()))
+		require.NoError(r.t, r.bat.Send(batbus.Cells{Address: uint8(a), MinMillivolts: minMillivolts, MaxMillivolts: maxMillivolts, MinDeciCelsius: 250, MaxDeciCelsius: 260}.Frame()))
+	}
+}
+
+func (r *rig) assigned() map[uint32]uint8 {
+	out := map[uint32]uint8{}
+	for _, f := range r.bat.Receive(nil) {
+		if a, err := batbus.ParseAssign(f); err == nil {
+			out[a.Serial] = a.Address
+		}
+	}
+	return out
+}
+
+// lastVREG returns the last broadcast value of reg, sizeBytes long, on VE.Can.
+func (r *rig) lastVREG(reg vecan.Register, sizeBytes uint) (uint32, bool) {
+	var v uint32
+	found := false
+	for _, f := range r.veFrames {
+		if x, ok := vecan.ParseVREG(f); ok && x.Register == reg {
+			// The frame is padded with 0xFF after the value (protocol.md §3.1, S7).
+			v, found = x.Value&(uint32(1)<<(8*sizeBytes)-1), true
+		}
+	}
+	return v, found
+}
+
+func TestStartUpToRunning(t *testing.T) {
+	r := newRig(t, "1.38", nil)
+	r.advance(100 * time.Millisecond)
+	assert.Equal(t, events.StateWaitBoot, r.m.State())
+	// Announced out of serial order: addresses still follow the serials.
+	r.announce(20, batbus.ChemistryLFP, 2, 8)
+	r.announce(10, batbus.ChemistryLFP, 2, 8)
+	r.advance(r.m.cfg.RegistrationQuiet + 50*time.Millisecond)
+	assert.Equal(t, map[uint32]uint8{10: 1, 20: 2}, r.assigned())
+	assert.Equal(t, events.StateInit, r.m.State())
+
+	r.report(2, 3300, 3310)
+	r.advance(50 * time.Millisecond)
+	assert.Equal(t, events.StatePreCharging, r.m.State())
+	assert.True(t, r.hw.precharge)
+	assert.InDelta(t, 50, r.m.Snapshot().SOCPercent, 1e-9, "SOC starts from the batteries' own")
+
+	r.advance(time.Second)
+	assert.Equal(t, events.StateRunning, r.m.State())
+	assert.True(t, r.hw.contactorCommand)
+	assert.False(t, r.hw.precharge, "pre-charge path off once the contactor is confirmed")
+	assert.Equal(t, events.ErrNone, r.m.Error())
+
+	// Changed registers reach VE.Can within at most a second (S2 p.20).
+	r.advance(onChangeMaxDelay)
+	state, ok := r.lastVREG(vecan.RegLynxIonState, 1)
+	require.True(t, ok)
+	assert.Equal(t, uint32(events.StateRunning), state)
+	flags, ok := r.lastVREG(0x2100, 4)
+	require.True(t, ok)
+	set := events.FlagSet(flags)
+	assert.True(t, set.Has(events.FlagAllowedToCharge))
+	assert.True(t, set.Has(events.FlagAllowedToDischarge))
+	assert.True(t, set.Has(events.FlagRelayCharge))
+}
+
+func TestStartUpErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*Config)
+		setup  func(r *rig)
+		want   events.ErrorCode
+	}{
+		{"no battery announces (#2)", nil, func(r *rig) {}, events.ErrNoBatteryFound},
+		{"different battery types (#4)", nil, func(r *rig) {
+			r.announce(1, batbus.ChemistryLFP, 2, 8)
+			r.announce(2, batbus.ChemistryLFP, 1, 8)
+		}, events.ErrBatteryType},
+		{"wrong number of batteries (#5)", func(c *Config) { c.ExpectedBatteries = 3 }, func(r *rig) {
+			r.announce(1, batbus.ChemistryLFP, 2, 8)
+			r.announce(2, batbus.ChemistryLFP, 2, 8)
+		}, events.ErrNumberOfBatteries},
+		{"bank does not divide into strings (#9)", func(c *Config) { c.Series = 2 }, func(r *rig) {
+			r.announce(1, batbus.ChemistryLFP, 2, 8)
+		}, events.ErrBatteriesInSeries},
+		{"battery never reports (#23)", nil, func(r *rig) {
+			r.announce(1, batbus.ChemistryLFP, 2, 8)
+		}, events.ErrSlaveFailure},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, "1.38", tt.mutate)
+			r.advance(step)
+			tt.setup(r)
+			r.advance(20 * time.Second)
+			assert.Equal(t, events.StateError, r.m.State())
+			assert.Equal(t, tt.want, r.m.Error())
+			assert.False(t, r.hw.contactorCommand)
+			assert.False(t, r.hw.precharge)
+			code, ok := r.lastVREG(0x2101, 1)
+			require.True(t, ok)
+			assert.Equal(t, uint32(tt.want), code, "the GX sees the error")
+		})
+	}
+}
+
+// registerAndReport brings the rig to pre-charging with n batteries.
+func (r *rig) registerAndReport(n int) {
+	for i := 1; i <= n; i++ {
+		r.announce(uint32(i), batbus.ChemistryLFP, 2, 8)
+	}
+	r.advance(r.m.cfg.RegistrationQuiet + 50*time.Millisecond)
+	r.report(n, 3300, 3310)
+	r.advance(50 * time.Millisecond)
+	require.Equal(r.t, events.StatePreCharging, r.m.State())
+}
+
+// A pre-charge that never converges ends after 30 s (changelog 1.11-03) with #35, the contactor
+// never commanded.
+func TestPrechargeTimeout(t *testing.T) {
+	r := newRig(t, "1.38", nil)
+	r.hw.prechargeStuck = true
+	r.advance(step)
+	r.registerAndReport(1)
+	r.advance(29 * time.Second)
+	assert.Equal(t, events.StatePreCharging, r.m.State())
+	r.advance(1100 * time.Millisecond)
+	assert.Equal(t, events.StateError, r.m.State())
+	assert.Equal(t, events.ErrPreChargeTimeout, r.m.Error())
+	assert.False(t, r.hw.precharge)
+	assert.False(t, r.hw.contactorCommand)
+}
+
+// A contactor whose feedback never follows the command gives #26 and is opened again.
+func TestContactorFeedbackMissing(t *testing.T) {
+	r := newRig(t, "1.38", nil)
+	r.hw.feedbackBroken = true
+	r.advance(step)
+	r.registerAndReport(1)
+	r.advance(2 * time.Second)
+	assert.Equal(t, events.StateError, r.m.State())
+	assert.Equal(t, events.ErrContactor, r.m.Error())
+	assert.False(t, r.hw.contactorCommand)
+}
+
+// Frames from batteries that were never registered are counted and ignored; impossible values
+// are rejected and counted, and do not reach the limits.
+func TestHostileBatteryFrames(t *testing.T) {
+	r := newRig(t, "1.38", nil)
+	r.advance(step)
+	r.registerAndReport(1)
+	before := r.m.Counters()
+	require.NoError(t, r.bat.Send(batbus.Status{Address: 9, SOCHundredths: 100}.Frame()))
+	require.NoError(t, r.bat.Send(batbus.Cells{Address: 1, MinMillivolts: 3000, MaxMillivolts: 65000}.Frame()))
+	require.NoError(t, r.bat.Send(can.Frame{ID: 0x123, Length: 2}))
+	r.advance(step)
+	c := r.m.Counters()
+	assert.Equal(t, before.BatteryFramesIgnored+2, c.BatteryFramesIgnored)
+	assert.Equal(t, before.BatteryFramesRejected+1, c.BatteryFramesRejected)
+	assert.InDelta(t, 3.31, r.m.Snapshot().MaxCellVolts, 1e-9, "the impossible 65 V cell was not taken")
+}
+
+// SOC counts charge at the shunt: 140 A for half an hour into 280 Ah is 25 %.
+func TestCoulombCounting(t *testing.T) {
+	r := newRig(t, "1.38", nil)
+	r.advance(step)
+	r.registerAndReport(1)
+	r.advance(time.Second)
+	require.Equal(t, events.StateRunning, r.m.State())
+	start := r.m.Snapshot().SOCPercent
+	r.hw.shuntAmps = 140
+	r.advance(30 * time.Minute)
+	assert.InDelta(t, start+25, r.m.Snapshot().SOCPercent, 0.01)
+	soc, ok := r.lastVREG(vecan.RegSOC, 2)
+	require.True(t, ok)
+	assert.InDelta(t, (start+25)*100, float64(soc), 2, "VE_REG_SOC in 0.01 %")
+}
+
+// Cell voltages above the stop level drop allowed-to-charge and CCL, with the reason.
+func TestChargeBlockedByCellVoltage(t *testing.T) {
+	r := newRig(t, "1.38", nil)
+	r.advance(step)
+	r.registerAndReport(1)
+	r.advance(time.Second)
+	r.report(1, 3300, 3530)
+	r.advance(step * 2)
+	s := r.m.Snapshot()
+	assert.False(t, s.Flags.Has(events.FlagAllowedToCharge))
+	assert.True(t, s.Flags.Has(events.FlagAllowedToDischarge))
+	assert.Equal(t, Limit{0, "cell voltage high"}, s.Limits.ChargeAmps)
+	assert.InDelta(t, 8*3.5, s.Limits.ChargeVolts.Value, 1e-9)
+	assert.False(t, math.IsNaN(s.Limits.DischargeAmps.Value))
+}
+
+func TestNewRefusesBadConfig(t *testing.T) {
+	p, err := firmware.NewProfile(firmware.Latest())
+	require.NoError(t, err)
+	hub := canbus.NewHub("x")
+	hw := &fakeHW{}
+	_, err = New(Config{}, hw, hub.Attach(), hub.Attach())
+	assert.Error(t, err)
+	cfg := DefaultConfig(p)
+	cfg.Series = 0
+	_, err = New(cfg, hw, hub.Attach(), hub.Attach())
+	assert.Error(t, err)
+	_, err = New(DefaultConfig(p), nil, hub.Attach(), hub.Attach())
+	assert.Error(t, err)
+}
