@@ -15,6 +15,7 @@ import (
 	"github.com/lynxsim/lynxsim/canbus"
 	"github.com/lynxsim/lynxsim/driver"
 	"github.com/lynxsim/lynxsim/firmware"
+	"github.com/lynxsim/lynxsim/internal/atomicfile"
 	"github.com/lynxsim/lynxsim/scenario"
 )
 
@@ -139,10 +140,10 @@ func run(ctx context.Context, out io.Writer, o runOptions) (err error) {
 	}
 	defer func() { err = errors.Join(err, sys.Close()) }()
 
-	var log *canbus.AtomicFile
+	var log *atomicfile.File
 	var logw *canbus.LogWriter
 	if o.candump != "" {
-		if log, err = canbus.CreateAtomic(o.candump); err != nil {
+		if log, err = atomicfile.Create(o.candump); err != nil {
 			return usage("--candump: %v", err)
 		}
 		// Whatever happens below, a log that was not committed is removed, never left half-written.

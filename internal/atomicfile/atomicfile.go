@@ -1,4 +1,7 @@
-package canbus
+// Package atomicfile writes files that appear at their path only when complete: a candump log
+// from an interrupted run, or a master's NVM from a process killed mid-write, is never left
+// half-written where a reader would take it for whole.
+package atomicfile
 
 import (
 	"bufio"
@@ -11,7 +14,7 @@ import (
 	"syscall"
 )
 
-// AtomicFile is an output file that appears at its path only when complete.
+// File is an output file that appears at its path only when complete.
 // Writes go to a hidden temporary file in the same directory; Commit renames
 // it over the path. A run that is aborted (error, Ctrl-C, crash) therefore
 // never leaves a truncated candump log that looks like a finished one, and a
@@ -19,14 +22,14 @@ import (
 //
 // Typical use:
 //
-//	f, err := CreateAtomic(path)
+//	f, err := Create(path)
 //	if err != nil { ... }
 //	defer f.Abort() // no-op after a successful Commit
 //	... write ...
 //	return f.Commit()
 //
-// An AtomicFile is not safe for concurrent use.
-type AtomicFile struct {
+// An File is not safe for concurrent use.
+type File struct {
 	path string
 	tmp  *os.File
 	bw   *bufio.Writer
@@ -39,14 +42,14 @@ type AtomicFile struct {
 // would mean setting it, which races with other goroutines creating files.)
 const atomicFileMode fs.FileMode = 0o644
 
-// CreateAtomic starts writing a file that will appear at path on Commit. The
+// Create starts writing a file that will appear at path on Commit. The
 // temporary file is created in path's directory, because a rename is only
 // atomic within one file system. If path already exists, its permission bits
 // are kept on Commit.
 //
 // A missing directory is reported in one line naming the path, rather than
 // as a bare "no such file or directory" for a temp name the user never typed.
-func CreateAtomic(path string) (*AtomicFile, error) {
+func Create(path string) (*File, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -81,12 +84,12 @@ func CreateAtomic(path string) (*AtomicFile, error) {
 		_ = os.Remove(tmp.Name())
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
-	return &AtomicFile{path: path, tmp: tmp, bw: bufio.NewWriterSize(tmp, 64<<10)}, nil
+	return &File{path: path, tmp: tmp, bw: bufio.NewWriterSize(tmp, 64<<10)}, nil
 }
 
 // Write writes p to the temporary file, through a buffer. After Commit or
 // Abort it fails with an error wrapping fs.ErrClosed.
-func (f *AtomicFile) Write(p []byte) (int, error) {
+func (f *File) Write(p []byte) (int, error) {
 	if f.done {
 		return 0, fmt.Errorf("write %s: %w", f.path, fs.ErrClosed)
 	}
@@ -100,7 +103,7 @@ func (f *AtomicFile) Write(p []byte) (int, error) {
 // as it was. An error from the final directory fsync means the file is in
 // place but may not be durable yet. Commit after Commit or Abort returns an
 // error wrapping fs.ErrClosed.
-func (f *AtomicFile) Commit() error {
+func (f *File) Commit() error {
 	if f.done {
 		return fmt.Errorf("commit %s: %w", f.path, fs.ErrClosed)
 	}
@@ -132,7 +135,7 @@ func (f *AtomicFile) Commit() error {
 // Abort discards the written data: it closes and removes the temporary file
 // and leaves the path untouched. It is a no-op after Commit or a previous
 // Abort, so it can be deferred unconditionally.
-func (f *AtomicFile) Abort() error {
+func (f *File) Abort() error {
 	if f.done {
 		return nil
 	}

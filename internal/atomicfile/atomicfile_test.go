@@ -1,4 +1,4 @@
-package canbus
+package atomicfile
 
 import (
 	"io/fs"
@@ -7,11 +7,9 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.einride.tech/can"
 )
 
 // dirNames lists a directory, hidden files included, so tests can see
@@ -27,11 +25,11 @@ func dirNames(t *testing.T, dir string) []string {
 	return names
 }
 
-func TestAtomicFileCommit(t *testing.T) {
+func TestCommit(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "run.log")
 
-	f, err := CreateAtomic(path)
+	f, err := Create(path)
 	require.NoError(t, err)
 	_, err = f.Write([]byte("hello "))
 	require.NoError(t, err)
@@ -65,11 +63,11 @@ func TestAtomicFileCommit(t *testing.T) {
 	assert.ErrorIs(t, f.Commit(), fs.ErrClosed)
 }
 
-func TestAtomicFileAbort(t *testing.T) {
+func TestAbort(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "run.log")
 
-	f, err := CreateAtomic(path)
+	f, err := Create(path)
 	require.NoError(t, err)
 	// More than the buffer, so some data has reached the temp file.
 	_, err = f.Write(make([]byte, 200<<10))
@@ -82,12 +80,12 @@ func TestAtomicFileAbort(t *testing.T) {
 	assert.Empty(t, dirNames(t, dir))
 }
 
-func TestAtomicFileReplace(t *testing.T) {
+func TestReplace(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "run.log")
 	require.NoError(t, os.WriteFile(path, []byte("old complete log\n"), 0o600))
 
-	f, err := CreateAtomic(path)
+	f, err := Create(path)
 	require.NoError(t, err)
 	_, err = f.Write([]byte("new"))
 	require.NoError(t, err)
@@ -100,7 +98,7 @@ func TestAtomicFileReplace(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "old complete log\n", string(got), "Abort leaves the old file")
 
-	f, err = CreateAtomic(path)
+	f, err = Create(path)
 	require.NoError(t, err)
 	_, err = f.Write([]byte("new\n"))
 	require.NoError(t, err)
@@ -116,7 +114,7 @@ func TestAtomicFileReplace(t *testing.T) {
 	assert.Equal(t, []string{"run.log"}, dirNames(t, dir))
 }
 
-func TestAtomicFileErrors(t *testing.T) {
+func TestErrors(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		name string
@@ -131,7 +129,7 @@ func TestAtomicFileErrors(t *testing.T) {
 		{"no file name", dir + string(filepath.Separator), []string{"not a file name"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, err := CreateAtomic(tc.path)
+			f, err := Create(tc.path)
 			require.Error(t, err)
 			assert.Nil(t, f)
 			assert.NotContains(t, err.Error(), "\n", "one line")
@@ -144,21 +142,21 @@ func TestAtomicFileErrors(t *testing.T) {
 
 	notDir := filepath.Join(dir, "file")
 	require.NoError(t, os.WriteFile(notDir, nil, 0o644))
-	_, err := CreateAtomic(filepath.Join(notDir, "run.log"))
+	_, err := Create(filepath.Join(notDir, "run.log"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "not a directory")
 }
 
 // TestAtomicFileCommitFailure checks that when the rename cannot happen the
 // temp file is removed and the error names the path.
-func TestAtomicFileCommitFailure(t *testing.T) {
+func TestCommitFailure(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "run.log")
-	f, err := CreateAtomic(path)
+	f, err := Create(path)
 	require.NoError(t, err)
 	_, err = f.Write([]byte("data"))
 	require.NoError(t, err)
-	// A non-empty directory appears at the path after CreateAtomic
+	// A non-empty directory appears at the path after Create
 	// checked it: rename over it fails on every OS.
 	require.NoError(t, os.MkdirAll(filepath.Join(path, "x"), 0o755))
 
@@ -167,22 +165,4 @@ func TestAtomicFileCommitFailure(t *testing.T) {
 	assert.Contains(t, err.Error(), path)
 	assert.Equal(t, []string{"run.log"}, dirNames(t, dir), "temp file removed")
 	require.NoError(t, f.Abort())
-}
-
-// TestAtomicFileWithLogWriter is the --candump use: a LogWriter on an
-// AtomicFile.
-func TestAtomicFileWithLogWriter(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "bus.log")
-	f, err := CreateAtomic(path)
-	require.NoError(t, err)
-	defer func() { require.NoError(t, f.Abort()) }()
-
-	w := NewLogWriter(f)
-	require.NoError(t, w.Write(Record{time.Unix(1700000000, 1000), "vcan0", can.Frame{ID: 0x351, Length: 1, Data: can.Data{0x4B}}}))
-	require.NoError(t, w.Flush())
-	require.NoError(t, f.Commit())
-
-	got, err := os.ReadFile(path)
-	require.NoError(t, err)
-	assert.Equal(t, "(1700000000.000001) vcan0 351#4B\n", string(got))
 }
