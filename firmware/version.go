@@ -95,37 +95,39 @@ func (v Version) Before(w Version) bool { return v.Compare(w) < 0 }
 // AtLeast reports whether v is w or newer: the test for "this firmware has the change made in w".
 func (v Version) AtLeast(w Version) bool { return v.Compare(w) >= 0 }
 
-// VE_REG_APP_VER (0x0102) is an un24 0xHHMMLL. protocol.md §3.3, S3 ve_regs.h: when HH != 0 it
-// is vHH.MM, with LL = 0xFF for a release and a beta revision otherwise; when HH == 0 it is the
-// old form vMM.LL; 0xFFFFFF means no version.
+// VE_REG_APP_VER (0x0102) is an un24 0xHHMMLL. The MG guide, the device's own interface
+// description, says "Firmware version: 0x123456=v12.34.56" (protocol.md §3.3, S2 p.17): each byte
+// holds two decimal digits, hex digit for digit, and its example reply for firmware 1.04 is
+// 0x010400 (S2 p.21). So v1.38 goes out as 0x013800. This is also how a GX reads the value: velib
+// prints the hex digits (S3: vHH.MM; S12's 0x0106FF is "v1.06"), so a binary minor (0x0126…)
+// would show as v1.26. Victron's own products put 0xFF in LL for a release (S3); the MG firmware
+// puts the third number there, 00 for every release in the changelog. When HH is 0 the value is
+// the old form vMM.LL (S3); 0xFFFFFF means no version.
 //
-// Assumption: the MG firmware writes MM as a binary number, not as BCD. The only evidence is
-// S2's CAN-bus BMS frame 0x35F, "software version MSB first (0x0118 = V1.24)", where 0x18 = 24.
-// So v1.38 is 0x0126FF, not 0x0138FF (BCD). No source gives a raw VE_REG_APP_VER of a Lynx
-// Ion BMS with a minor of 10 or more, which would settle it (S2's example, 1.04, reads the same
-// either way); if one shows BCD, change AppVer and FromAppVer together.
+// Note that the CAN-bus BMS frame 0x35F carries the version differently, in binary ("0x0118 =
+// V1.24", S2 p.5); that encoding belongs to canbus/bmscan.
 const (
-	appVerNone     = 0xFFFFFF // protocol.md §3.3, S3: "0xFFFFFF = none"
-	appVerRelease  = 0xFF     // protocol.md §3.3, S3: LL = 0xFF for a release
+	appVerNone     = 0xFFFFFF // protocol.md §3.3, S2 p.17: "0xFFFFFF = no firmware present"
 	appVerMinorMax = 99       // two-digit minors only, as the changelog writes them (S19)
 )
 
-// AppVer encodes v as the VE_REG_APP_VER value of a release: 0x01_26_FF for v1.38. A version
-// with Major 0 has no HH byte to put it in, so it takes the old form 0x00_MM_LL with MM = 0, and
-// the zero Version encodes as 0xFFFFFF ("none"); FromAppVer inverts all three.
+// AppVer encodes v as the device sends it in VE_REG_APP_VER: 0x013800 for v1.38 (S2 p.17, p.21).
+// A version with Major 0 takes the old form 0x00MMLL with MM = 0, and the zero Version encodes
+// as 0xFFFFFF ("none"); FromAppVer inverts all three. Majors above 99 have no two-digit form and
+// encode as "none".
 func (v Version) AppVer() uint32 {
 	switch {
-	case v.IsZero():
+	case v.IsZero() || v.Major > 99 || v.Minor > appVerMinorMax:
 		return appVerNone
 	case v.Major == 0:
-		return uint32(v.Minor)
+		return uint32(bcd(v.Minor))
 	}
-	return uint32(v.Major)<<16 | uint32(v.Minor)<<8 | appVerRelease
+	return uint32(bcd(v.Major))<<16 | uint32(bcd(v.Minor))<<8
 }
 
-// FromAppVer decodes a VE_REG_APP_VER value. With HH != 0 it returns vHH.MM and ignores LL, so a
-// beta decodes as the version it precedes; the MG guide's example reply 0x010400 is "firmware
-// 1.04" (protocol.md §3.2, S2 p.21). With HH == 0 it returns the old form vMM.LL (S3).
+// FromAppVer decodes a VE_REG_APP_VER value. With HH != 0 it returns vHH.MM and ignores LL (the
+// MG third number, or Victron's 0xFF release marker or beta revision); with HH == 0 it returns
+// the old form vMM.LL (S3). Bytes that are not two decimal digits are refused.
 func FromAppVer(u uint32) (Version, error) {
 	switch {
 	case u > appVerNone:
@@ -134,17 +136,29 @@ func FromAppVer(u uint32) (Version, error) {
 		return Version{}, fmt.Errorf("firmware: VE_REG_APP_VER 0x%06X means no firmware version: treat the version as unknown", u)
 	}
 	hh, mm, ll := uint8(u>>16), uint8(u>>8), uint8(u)
-	v := Version{Major: hh, Minor: mm}
+	major, minor := hh, mm
 	if hh == 0 {
-		v = Version{Major: mm, Minor: ll}
+		major, minor = mm, ll
 	}
+	maj, ok1 := fromBCD(major)
+	mnr, ok2 := fromBCD(minor)
+	v := Version{Major: maj, Minor: mnr}
 	switch {
+	case !ok1 || !ok2:
+		return Version{}, fmt.Errorf("firmware: VE_REG_APP_VER 0x%06X is not two decimal digits a byte (0x013800 is v1.38): check the byte order (the value is little-endian on the wire)", u)
 	case v.IsZero():
 		return Version{}, fmt.Errorf("firmware: VE_REG_APP_VER 0x%06X encodes v0.00: treat the version as unknown", u)
-	case v.Minor > appVerMinorMax:
-		return Version{}, fmt.Errorf("firmware: VE_REG_APP_VER 0x%06X has minor %d, above 99: check the byte order (the value is little-endian on the wire)", u, v.Minor)
 	}
 	return v, nil
+}
+
+// bcd writes n (0–99) as two decimal digits in one byte: 38 → 0x38.
+func bcd(n uint8) uint8 { return n/10<<4 | n%10 }
+
+// fromBCD reads a byte of two decimal digits.
+func fromBCD(b uint8) (uint8, bool) {
+	hi, lo := b>>4, b&0x0F
+	return hi*10 + lo, hi <= 9 && lo <= 9
 }
 
 // MarshalText gives "v1.38", and an empty text for the zero Version so that JSON fields tagged

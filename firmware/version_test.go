@@ -116,11 +116,13 @@ func TestAppVer(t *testing.T) {
 		v    Version
 		want uint32
 	}{
-		{Version{1, 38}, 0x0126FF}, // binary minor: 38 = 0x26 (assumption from S2 0x35F, see version.go)
-		{Version{1, 24}, 0x0118FF}, // S2 0x35F: "0x0118 = V1.24"
-		{Version{1, 7}, 0x0107FF},
-		{Version{0, 5}, 0x000005}, // no HH byte: the old form vMM.LL with MM = 0
-		{Version{}, 0xFFFFFF},     // protocol.md §3.3, S3: 0xFFFFFF = none
+		{Version{1, 38}, 0x013800}, // S2 p.17: "0x123456=v12.34.56"
+		{Version{1, 4}, 0x010400},  // S2 p.21: the reply for firmware 1.04, verbatim
+		{Version{1, 24}, 0x012400},
+		{Version{1, 7}, 0x010700},
+		{Version{0, 5}, 0x000005},   // no HH byte: the old form vMM.LL with MM = 0
+		{Version{}, 0xFFFFFF},       // protocol.md §3.3, S2 p.17: 0xFFFFFF = none
+		{Version{100, 1}, 0xFFFFFF}, // no two-digit form
 	}
 	for _, tt := range tests {
 		t.Run(tt.v.String(), func(t *testing.T) {
@@ -135,9 +137,10 @@ func TestFromAppVer(t *testing.T) {
 		in   uint32
 		want Version
 	}{
-		{"release v1.38", 0x0126FF, Version{1, 38}},
+		{"release v1.38", 0x013800, Version{1, 38}},
 		{"MG guide example reply, S2 p.21", 0x010400, Version{1, 4}},
-		{"beta revision 3 of v1.39", 0x012703, Version{1, 39}},
+		{"Victron release marker", 0x0138FF, Version{1, 38}},
+		{"beta revision 3 of v1.39", 0x013903, Version{1, 39}},
 		{"S12 Victron form", 0x0106FF, Version{1, 6}},
 		{"old form vMM.LL, S3", 0x000107, Version{1, 7}},
 		{"old form with MM = 0", 0x000005, Version{0, 5}},
@@ -160,8 +163,8 @@ func TestFromAppVerRejects(t *testing.T) {
 		{0x1000000, "does not fit 24 bits"},
 		{0xFFFFFFFF, "does not fit 24 bits"},
 		{0x000000, "encodes v0.00"},
-		{0x0164FF, "minor 100, above 99"},
-		{0x0001FF, "minor 255, above 99"}, // old form vMM.LL with LL = 0xFF
+		{0x011AFF, "not two decimal digits"}, // 0x1A is not
+		{0x0001FF, "not two decimal digits"}, // old form vMM.LL with LL = 0xFF
 	}
 	for _, tt := range tests {
 		t.Run(tt.wantText, func(t *testing.T) {
