@@ -95,15 +95,22 @@ func (b *Battery) ResistanceOhms() float64 { return b.typ.CellOhms * float64(len
 
 // Flow passes amps (positive: charging) through the module for dt: the cells' charge changes and
 // the I²R loss warms them, while they cool towards ambient.
+//
+// The temperature follows C·dT/dt = I²R − C·(T − ambient)/τ, solved exactly over dt for the
+// constant current: T settles exponentially towards ambient + I²R·τ/C. An explicit Euler step
+// would depend on the step size, overshoot past the settling temperature once dt exceeds τ and
+// diverge once it exceeds 2τ, as one long Flow in a test or a coarse scenario step can.
 func (b *Battery) Flow(amps float64, dt time.Duration) {
 	b.amps = amps
 	hours := dt.Hours()
-	seconds := dt.Seconds()
+	decay := math.Exp(-dt.Seconds() / thermalSeconds)
+	// The temperature rise above ambient at which cooling carries away all the I²R heat.
+	equilibriumRise := amps * amps * b.typ.CellOhms * thermalSeconds / cellHeatCapacity
 	for i := range b.cells {
 		c := &b.cells[i]
 		c.chargeAh = math.Max(0, math.Min(c.capacityAh, c.chargeAh+amps*hours))
-		heatJ := amps * amps * b.typ.CellOhms * seconds
-		c.celsius += heatJ/cellHeatCapacity - (c.celsius-b.ambientCelsius)*seconds/thermalSeconds
+		settled := b.ambientCelsius + equilibriumRise
+		c.celsius = settled + (c.celsius-settled)*decay
 	}
 }
 
@@ -184,15 +191,21 @@ func (b *Battery) report() {
 	terminal := b.OpenCircuitVolts() + b.amps*b.ResistanceOhms()
 	_ = b.bus.Send(batbus.Status{
 		Address:       b.address,
-		Millivolts:    uint32(math.Round(terminal * 1000)),
-		Deciamps:      int16(math.Round(b.amps * 10)),
-		SOCHundredths: uint16(math.Round(b.SOCPercent() * 100)),
+		Millivolts:    uint32(wire(terminal*1000, 0, math.MaxUint32)),
+		Deciamps:      int16(wire(b.amps*10, math.MinInt16, math.MaxInt16)),
+		SOCHundredths: uint16(wire(b.SOCPercent()*100, 0, 10000)),
 	}.Frame())
 	_ = b.bus.Send(batbus.Cells{
 		Address:        b.address,
-		MinMillivolts:  uint16(math.Round(lowV * 1000)),
-		MaxMillivolts:  uint16(math.Round(highV * 1000)),
-		MinDeciCelsius: int16(math.Round(lowT * 10)),
-		MaxDeciCelsius: int16(math.Round(highT * 10)),
+		MinMillivolts:  uint16(wire(lowV*1000, 0, math.MaxUint16)),
+		MaxMillivolts:  uint16(wire(highV*1000, 0, math.MaxUint16)),
+		MinDeciCelsius: int16(wire(lowT*10, math.MinInt16, math.MaxInt16)),
+		MaxDeciCelsius: int16(wire(highT*10, math.MinInt16, math.MaxInt16)),
 	}.Frame())
 }
+
+// wire rounds v to a whole number of wire units and saturates it to [lo, hi], the range of the
+// integer field it goes into. Go leaves a float-to-integer conversion that does not fit to the
+// implementation: on amd64, int16(40000.0) is -25536, so an unclamped 4 000 A charge would be
+// reported as a 2 553.6 A discharge. Saturating keeps the sign and the direction of the error.
+func wire(v, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, math.Round(v))) }

@@ -8,6 +8,7 @@ package driver
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 )
@@ -43,7 +44,9 @@ func New(step time.Duration, steppers ...Stepper) *Loop {
 	if step <= 0 {
 		step = DefaultStep
 	}
-	return &Loop{step: step, steppers: steppers}
+	// The loop keeps its own copy of the order: Insert shifts elements in place, and must not
+	// write through into a slice the caller passed with spare capacity.
+	return &Loop{step: step, steppers: append([]Stepper(nil), steppers...)}
 }
 
 // Add appends steppers to the order.
@@ -134,17 +137,22 @@ func (l *Loop) Run(ctx context.Context, d time.Duration, p Pace) error {
 	return l.runPaced(ctx, end, tick, p)
 }
 
+// checkEvery is how many steps run between looks at the context and the wall clock: few enough
+// that cancellation is prompt, many enough that the looks cost nothing next to the steps.
+const checkEvery = 256
+
 // runFlat runs without pacing, looking at the context and the wall clock only every few hundred
 // steps so that they cost nothing next to the steps themselves.
 func (l *Loop) runFlat(ctx context.Context, end, tick time.Duration, observe func(time.Duration)) error {
-	const checkEvery = 256
 	lastObserved := time.Now()
 	for l.now < end {
-		for i := 0; i < checkEvery && l.now < end; i++ {
-			l.Advance()
-		}
+		// The context is looked at before each burst, not after it, so that a context that has
+		// already ended does not advance the system by a burst the caller did not ask for.
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		for i := 0; i < checkEvery && l.now < end; i++ {
+			l.Advance()
 		}
 		if observe != nil && time.Since(lastObserved) >= tick {
 			lastObserved = time.Now()
@@ -163,18 +171,48 @@ func (l *Loop) runPaced(ctx context.Context, end, tick time.Duration, p Pace) er
 	wallStart := time.Now()
 	virtualStart := l.now
 	for l.now < end {
+		// Looked at before the select too, because select picks at random between a ready
+		// ticker and an ended context: an end must win, not race one more burst.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-ticker.C:
 		}
-		target := virtualStart + time.Duration(float64(time.Since(wallStart))*p.Speed)
-		for l.now+l.step <= target && l.now < end {
+		target := pacedTarget(virtualStart, time.Since(wallStart), p.Speed)
+		// Catch up to target, but never for longer than a tick of wall time without looking at
+		// the context and letting Observe run: at a speed the machine cannot keep up with, one
+		// tick's target can be millions of steps away, and a burst that long would leave a
+		// cancelled run (Ctrl-C) and the status screen waiting for it.
+		burstStart := time.Now()
+		for n := 1; l.now+l.step <= target && l.now < end; n++ {
 			l.Advance()
+			if n%checkEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				if time.Since(burstStart) >= tick {
+					break
+				}
+			}
 		}
 		if p.Observe != nil {
 			p.Observe(l.now)
 		}
 	}
 	return nil
+}
+
+// pacedTarget is the virtual time a paced loop should have reached after elapsed wall time at
+// speed. It saturates at the largest Duration instead of converting an out-of-range float: Go
+// leaves that conversion's result to the implementation (on amd64 it is the most negative
+// int64), which would make a very fast or very long paced run stop advancing for good.
+func pacedTarget(virtualStart, elapsed time.Duration, speed float64) time.Duration {
+	target := float64(virtualStart) + float64(elapsed)*speed
+	if !(target < math.MaxInt64) {
+		return math.MaxInt64
+	}
+	return time.Duration(target)
 }

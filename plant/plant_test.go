@@ -1,0 +1,416 @@
+package plant
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const step = 10 * time.Millisecond
+
+// fake is a module with a constant open-circuit voltage: it records what flows through it and
+// never changes, so the plant's own arithmetic can be checked against closed forms.
+type fake struct {
+	ocv, ohms float64
+	amps      float64 // of the last Flow
+	ah        float64 // Σ amps·dt
+	flows     int
+}
+
+func (f *fake) OpenCircuitVolts() float64 { return f.ocv }
+func (f *fake) ResistanceOhms() float64   { return f.ohms }
+func (f *fake) Flow(amps float64, dt time.Duration) {
+	f.amps = amps
+	f.ah += amps * dt.Hours()
+	f.flows++
+}
+
+// stiff is an ideal battery: the resistance only has to be non-zero for the conductance formula.
+func stiff(volts float64) *fake { return &fake{ocv: volts, ohms: 1e-12} }
+
+func cells(fs ...*fake) []Cells {
+	out := make([]Cells, len(fs))
+	for i, f := range fs {
+		out[i] = f
+	}
+	return out
+}
+
+// runTo steps p from its last time to end in steps of dt.
+func runTo(p *Plant, dt, end time.Duration) {
+	for now := p.last + dt; now <= end; now += dt {
+		p.Step(now)
+	}
+}
+
+func newPlant(t testing.TB, cfg Config, fs ...*fake) *Plant {
+	p, err := New(cfg, cells(fs...))
+	require.NoError(t, err)
+	return p
+}
+
+func TestPrechargeFollowsRC(t *testing.T) {
+	const vb = 26.4
+	cfg := DefaultConfig(1)
+	tau := cfg.PrechargeOhms * cfg.BusFarads // 0.47 s
+	bat := stiff(vb)
+	p := newPlant(t, cfg, bat)
+	assert.Equal(t, vb, p.BatteryVolts())
+	assert.Zero(t, p.BusVolts(), "the bus starts discharged")
+	p.SetPrecharge(true)
+
+	var lastBus float64
+	for _, at := range []time.Duration{10 * time.Millisecond, 100 * time.Millisecond, 470 * time.Millisecond, time.Second, 2 * time.Second, 5 * time.Second} {
+		runTo(p, step, at)
+		want := vb * (1 - math.Exp(-at.Seconds()/tau))
+		assert.InDelta(t, want, p.BusVolts(), 1e-9*vb, "V(%v)", at)
+		// The shunt reads the step's average current out of the battery: C·ΔV/Δt over the
+		// last step, negative because it discharges the bank.
+		prev := vb * (1 - math.Exp(-(at-step).Seconds()/tau))
+		assert.InDelta(t, -cfg.BusFarads*(want-prev)/step.Seconds(), p.ShuntAmps(), 1e-6, "I(%v)", at)
+		assert.Negative(t, p.ShuntAmps())
+		assert.Greater(t, p.BusVolts(), lastBus)
+		assert.Less(t, p.BusVolts(), vb)
+		lastBus = p.BusVolts()
+	}
+	// The charge that left the battery is the charge now on the capacitor.
+	assert.InDelta(t, -cfg.BusFarads*p.BusVolts()/3600, bat.ah, 1e-12)
+	assert.False(t, p.ContactorClosed(), "pre-charge never closes the contactor")
+}
+
+// The pre-charge is solved exactly over each step, so the step size does not matter while the
+// battery voltage is constant.
+func TestPrechargeIndependentOfStep(t *testing.T) {
+	const vb = 52.8
+	got := map[time.Duration]float64{}
+	for _, dt := range []time.Duration{time.Millisecond, 10 * time.Millisecond, 100 * time.Millisecond} {
+		p := newPlant(t, DefaultConfig(1), stiff(vb))
+		p.SetPrecharge(true)
+		runTo(p, dt, time.Second)
+		require.Equal(t, time.Second, p.last)
+		got[dt] = p.BusVolts()
+	}
+	for dt, v := range got {
+		assert.InEpsilon(t, got[time.Millisecond], v, 1e-9, "step %v", dt)
+	}
+	assert.InEpsilon(t, vb*(1-math.Exp(-1/0.47)), got[10*time.Millisecond], 1e-9)
+}
+
+func TestContactor(t *testing.T) {
+	tests := []struct {
+		name     string
+		close    time.Duration
+		closedAt time.Duration // after the command, on the 10 ms step grid
+	}{
+		{"default 30 ms", 30 * time.Millisecond, 30 * time.Millisecond},
+		{"35 ms closes on the step that passes it", 35 * time.Millisecond, 40 * time.Millisecond},
+		{"instant closes at the next step", 0, 10 * time.Millisecond},
+		{"1 s", time.Second, time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := DefaultConfig(1)
+			cfg.ContactorClose = tt.close
+			bat := &fake{ocv: 26, ohms: 3e-3}
+			p := newPlant(t, cfg, bat)
+			p.SetChargerAmps(50)
+			p.SetLoadAmps(20)
+			runTo(p, step, 100*time.Millisecond)
+			commanded := p.last
+
+			p.SetContactor(true)
+			assert.False(t, p.ContactorClosed(), "the coil takes time")
+			for p.last < commanded+tt.closedAt-step {
+				p.Step(p.last + step)
+				require.False(t, p.ContactorClosed(), "closed early at %v", p.last-commanded)
+				require.Zero(t, p.ShuntAmps(), "no load or charger current while open")
+			}
+			p.Step(p.last + step)
+			assert.True(t, p.ContactorClosed(), "closed at %v", p.last-commanded)
+			assert.InDelta(t, 30, p.ShuntAmps(), 1e-12, "charger minus load")
+			assert.Equal(t, p.BatteryVolts(), p.BusVolts(), "the bus is the battery once closed")
+
+			// Commanding closed again does not restart the delay.
+			p.SetContactor(true)
+			assert.True(t, p.ContactorClosed())
+
+			// Opening is immediate, without a step.
+			p.SetContactor(false)
+			assert.False(t, p.ContactorClosed())
+			p.Step(p.last + step)
+			assert.Zero(t, p.ShuntAmps())
+
+			// Closing again takes the whole delay again.
+			p.SetContactor(true)
+			reclosed := p.last
+			for p.last < reclosed+tt.closedAt-step {
+				p.Step(p.last + step)
+				require.False(t, p.ContactorClosed())
+			}
+			p.Step(p.last + step)
+			assert.True(t, p.ContactorClosed())
+		})
+	}
+}
+
+// A command withdrawn before the contacts close leaves them open, and the next command starts
+// its own delay.
+func TestContactorCommandWithdrawn(t *testing.T) {
+	p := newPlant(t, DefaultConfig(1), stiff(26))
+	p.SetContactor(true)
+	runTo(p, step, 20*time.Millisecond)
+	p.SetContactor(false)
+	runTo(p, step, 100*time.Millisecond)
+	assert.False(t, p.ContactorClosed())
+	p.SetContactor(true)
+	runTo(p, step, 120*time.Millisecond)
+	assert.False(t, p.ContactorClosed(), "only 20 ms of the new command")
+	runTo(p, step, 130*time.Millisecond)
+	assert.True(t, p.ContactorClosed())
+}
+
+func TestShuntIsChargerMinusLoad(t *testing.T) {
+	tests := []struct {
+		name          string
+		charger, load float64
+		want          float64
+	}{
+		{"charging", 100, 30, 70},
+		{"discharging", 0, 80, -80},
+		{"balanced", 55.5, 55.5, 0},
+		{"negative settings mean none", -10, -20, 0},
+		{"negative load", 40, -5, 40},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bat := &fake{ocv: 26, ohms: 2.8e-3}
+			p := newPlant(t, DefaultConfig(1), bat)
+			p.SetContactor(true)
+			runTo(p, step, 100*time.Millisecond)
+			require.True(t, p.ContactorClosed())
+			p.SetChargerAmps(tt.charger)
+			p.SetLoadAmps(tt.load)
+			p.Step(p.last + step)
+			assert.InDelta(t, tt.want, p.ShuntAmps(), 1e-12)
+			assert.InDelta(t, tt.want, bat.amps, 1e-12, "the module carries the bank current")
+			assert.InDelta(t, 26+tt.want*2.8e-3, p.BatteryVolts(), 1e-12, "OCV plus I·R")
+			assert.Equal(t, p.BatteryVolts(), p.BusVolts())
+		})
+	}
+}
+
+// Strings in parallel share the bank current by conductance and, at different open-circuit
+// voltages, circulate current among themselves even at zero bank current. The expected currents
+// come from the two-source closed form I_A = (OCV_B − OCV_A + I·R_B) / (R_A + R_B), not from the
+// plant's own formula.
+func TestParallelStringsShare(t *testing.T) {
+	for _, bank := range []float64{0, 100, -250} {
+		for _, contactor := range []bool{true, false} {
+			if !contactor && bank != 0 {
+				continue
+			}
+			a1, a2 := &fake{ocv: 13.0, ohms: 1.5e-3}, &fake{ocv: 13.0, ohms: 1.5e-3} // string A: 26.0 V, 3 mΩ
+			b1, b2 := &fake{ocv: 13.2, ohms: 1e-3}, &fake{ocv: 13.05, ohms: 1e-3}    // string B: 26.25 V, 2 mΩ
+			p := newPlant(t, DefaultConfig(2), a1, a2, b1, b2)
+			p.SetContactor(contactor)
+			runTo(p, step, 100*time.Millisecond)
+			p.SetChargerAmps(max(bank, 0))
+			p.SetLoadAmps(max(-bank, 0))
+			p.Step(p.last + step)
+
+			const ocvA, rA, ocvB, rB = 26.0, 3e-3, 26.25, 2e-3
+			wantA := (ocvB - ocvA + bank*rB) / (rA + rB)
+			wantB := bank - wantA
+			assert.InDelta(t, wantA, a1.amps, 1e-9, "bank %v A", bank)
+			assert.InDelta(t, wantB, b1.amps, 1e-9, "bank %v A", bank)
+			assert.Equal(t, a1.amps, a2.amps, "modules in series carry one current")
+			assert.Equal(t, b1.amps, b2.amps, "modules in series carry one current")
+			assert.InDelta(t, bank, a1.amps+b1.amps, 1e-9, "charge conservation")
+			assert.InDelta(t, bank, p.ShuntAmps(), 1e-12)
+			// Both strings see the bank terminal voltage.
+			assert.InDelta(t, ocvA+a1.amps*rA, p.BatteryVolts(), 1e-9)
+			assert.InDelta(t, ocvB+b1.amps*rB, p.BatteryVolts(), 1e-9)
+			if bank == 0 {
+				assert.InDelta(t, 50, a1.amps, 1e-9, "0.25 V over 5 mΩ circulates 50 A")
+			}
+		}
+	}
+}
+
+// More strings: every string sees one terminal voltage and the string currents add up to the
+// bank current.
+func TestManyStringsConserveCharge(t *testing.T) {
+	var fs []*fake
+	for i := range 12 { // 3 in series × 4 in parallel, all different
+		fs = append(fs, &fake{ocv: 8.5 + 0.03*float64(i%5), ohms: 1e-3 * (1 + 0.1*float64(i%7))})
+	}
+	p := newPlant(t, DefaultConfig(3), fs...)
+	p.SetContactor(true)
+	runTo(p, step, 100*time.Millisecond)
+	for _, bank := range []float64{0, 400, -400, 1e-3} {
+		p.SetChargerAmps(max(bank, 0))
+		p.SetLoadAmps(max(-bank, 0))
+		p.Step(p.last + step)
+		var sum float64
+		for s := 0; s < 4; s++ {
+			str := fs[3*s : 3*s+3]
+			var ocv, ohms float64
+			for _, m := range str {
+				require.Equal(t, str[0].amps, m.amps)
+				ocv += m.ocv
+				ohms += m.ohms
+			}
+			assert.InDelta(t, p.BatteryVolts(), ocv+str[0].amps*ohms, 1e-9, "string %d", s)
+			sum += str[0].amps
+		}
+		assert.InDelta(t, bank, sum, 1e-9)
+	}
+}
+
+func TestNewRefusesBadBanks(t *testing.T) {
+	tests := []struct {
+		name    string
+		series  int
+		modules int
+	}{
+		{"no modules", 1, 0},
+		{"series zero", 0, 4},
+		{"series negative", -2, 4},
+		{"3 into strings of 2", 2, 3},
+		{"5 into strings of 4", 4, 5},
+		{"fewer than one string", 4, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := make([]*fake, tt.modules)
+			for i := range fs {
+				fs[i] = stiff(26)
+			}
+			p, err := New(DefaultConfig(tt.series), cells(fs...))
+			require.Error(t, err)
+			assert.Nil(t, p)
+		})
+	}
+	for _, ok := range []struct{ series, modules, strings int }{{1, 1, 1}, {2, 4, 2}, {4, 8, 2}, {1, 8, 8}, {8, 8, 1}} {
+		fs := make([]*fake, ok.modules)
+		for i := range fs {
+			fs[i] = stiff(26)
+		}
+		p, err := New(DefaultConfig(ok.series), cells(fs...))
+		require.NoError(t, err)
+		assert.Len(t, p.strings, ok.strings)
+		assert.InDelta(t, 26*float64(ok.series), p.BatteryVolts(), 1e-9)
+	}
+}
+
+// The bank's modules are taken in order, Series at a time.
+func TestNewGroupsInOrder(t *testing.T) {
+	a, b, c, d := &fake{ocv: 10, ohms: 1e-3}, &fake{ocv: 10, ohms: 1e-3}, &fake{ocv: 11, ohms: 1e-3}, &fake{ocv: 11, ohms: 1e-3}
+	p := newPlant(t, DefaultConfig(2), a, b, c, d)
+	p.Step(step)
+	assert.Equal(t, a.amps, b.amps)
+	assert.Equal(t, c.amps, d.amps)
+	assert.InDelta(t, 500, a.amps, 1e-9, "2 V over 4 mΩ")
+}
+
+func TestBusBleedsWhenDisconnected(t *testing.T) {
+	const vb = 26.4
+	cfg := DefaultConfig(1)
+	bleedTau := cfg.BleedOhms * cfg.BusFarads // 100 s
+
+	t.Run("after pre-charge", func(t *testing.T) {
+		bat := stiff(vb)
+		p := newPlant(t, cfg, bat)
+		p.SetPrecharge(true)
+		runTo(p, step, 10*time.Second)
+		v0 := p.BusVolts()
+		require.InDelta(t, vb, v0, 1e-6)
+		p.SetPrecharge(false)
+		drawn := bat.ah
+		start := p.last
+		runTo(p, step, start+time.Duration(bleedTau)*time.Second)
+		assert.InEpsilon(t, v0/math.E, p.BusVolts(), 1e-9, "one bleed time constant")
+		assert.Zero(t, p.ShuntAmps(), "the bleed does not pass the shunt")
+		assert.Equal(t, drawn, bat.ah, "nor the battery")
+		assert.Equal(t, vb, p.BatteryVolts())
+	})
+
+	t.Run("after the contactor opens", func(t *testing.T) {
+		p := newPlant(t, cfg, stiff(vb))
+		p.SetContactor(true)
+		runTo(p, step, time.Second)
+		require.InDelta(t, vb, p.BusVolts(), 1e-9)
+		p.SetContactor(false)
+		start := p.last
+		runTo(p, step, start+10*time.Second)
+		assert.InEpsilon(t, vb*math.Exp(-10/bleedTau), p.BusVolts(), 1e-9)
+		runTo(p, step, start+30*time.Minute)
+		assert.Less(t, p.BusVolts(), 1e-6, "eighteen time constants later the bus is empty")
+	})
+
+	t.Run("step size does not matter", func(t *testing.T) {
+		got := map[time.Duration]float64{}
+		for _, dt := range []time.Duration{time.Millisecond, 100 * time.Millisecond, 10 * time.Second} {
+			p := newPlant(t, cfg, stiff(vb))
+			p.busVolts = vb
+			runTo(p, dt, time.Minute)
+			got[dt] = p.BusVolts()
+		}
+		for dt, v := range got {
+			assert.InEpsilon(t, vb*math.Exp(-60/bleedTau), v, 1e-9, "step %v", dt)
+		}
+	})
+}
+
+// A step that does not move time changes nothing.
+func TestStepWithoutTime(t *testing.T) {
+	bat := stiff(26)
+	p := newPlant(t, DefaultConfig(1), bat)
+	p.SetPrecharge(true)
+	p.Step(step)
+	bus, flows := p.BusVolts(), bat.flows
+	p.Step(step)
+	p.Step(step / 2)
+	assert.Equal(t, bus, p.BusVolts())
+	assert.Equal(t, flows, bat.flows)
+}
+
+// Every amp the shunt counts flows through the modules, however small the string resistance:
+// the string currents are solved relative to a reference voltage, not as differences of nearly
+// equal absolute voltages. (Strings at different voltages and tiny resistance circulate enormous
+// currents, and the rounding error scales with those; such cases have realistic resistances.)
+func TestModulesCarryTheShuntCurrent(t *testing.T) {
+	tests := []struct {
+		ohms     float64
+		parallel int
+		ocvStep  float64 // V between successive strings' modules
+	}{
+		{2.8e-3, 1, 0}, {1e-4, 1, 0}, {1e-6, 1, 0}, {1e-9, 1, 0}, {1e-12, 1, 0},
+		{2.8e-3, 3, 1e-3}, {1e-4, 3, 1e-3},
+		{1e-6, 3, 0}, {1e-9, 3, 0}, {1e-12, 3, 0},
+	}
+	for _, tt := range tests {
+		var fs []*fake
+		for i := range 2 * tt.parallel {
+			s := float64(i / 2)
+			// Strings differ in resistance, so they share unevenly even at one voltage.
+			fs = append(fs, &fake{ocv: 26.4 + tt.ocvStep*s, ohms: tt.ohms * (1 + 0.3*s)})
+		}
+		p := newPlant(t, DefaultConfig(2), fs...)
+		p.SetContactor(true)
+		p.SetLoadAmps(0.01)
+		var shuntAh float64
+		for now := step; now <= 10*time.Second; now += step {
+			p.Step(now)
+			shuntAh += p.ShuntAmps() * step.Hours()
+		}
+		var modulesAh float64
+		for s := 0; s < tt.parallel; s++ {
+			modulesAh += fs[2*s].ah // one module per string: its series partner carries the same
+		}
+		assert.InEpsilon(t, shuntAh, modulesAh, 1e-9, "%v Ω, %d strings %v V apart", tt.ohms, tt.parallel, tt.ocvStep)
+	}
+}
