@@ -131,8 +131,13 @@ func (l *Loop) Run(ctx context.Context, d time.Duration, p Pace) error {
 	if d > 0 {
 		end = l.now + d
 	}
-	if p.Speed == 0 {
+	switch {
+	case p.Speed == 0:
 		return l.runFlat(ctx, end, tick, p.Observe)
+	case !(p.Speed > 0):
+		// Negative or NaN: time would never advance. ParseSpeed never gives one; a caller that
+		// builds a Pace by hand gets told instead of a loop that waits for ever.
+		return fmt.Errorf("driver: speed %v: want a positive number, or 0 for as fast as possible", p.Speed)
 	}
 	return l.runPaced(ctx, end, tick, p)
 }

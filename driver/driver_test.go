@@ -364,3 +364,13 @@ func BenchmarkAdvance(b *testing.B) {
 	}
 	_ = n
 }
+
+func TestRunRefusesBackwardSpeeds(t *testing.T) {
+	for _, speed := range []float64{-1, math.NaN()} {
+		l := New(0)
+		err := l.Run(context.Background(), time.Second, Pace{Speed: speed})
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "positive")
+		assert.Zero(t, l.Now())
+	}
+}

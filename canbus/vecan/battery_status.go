@@ -49,9 +49,9 @@ func (s BatteryStatus) Frame(source uint8) can.Frame {
 }
 
 // ParseBatteryStatus decodes the data of a PGN 127508 frame. It reports false when the frame is
-// too short to hold the fields.
+// not the 8 bytes the PGN has (S2 p.13: single frame).
 func ParseBatteryStatus(f can.Frame) (BatteryStatus, bool) {
-	if f.Length < 8 {
+	if f.Length != 8 {
 		return BatteryStatus{}, false
 	}
 	return BatteryStatus{

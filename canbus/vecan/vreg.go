@@ -49,10 +49,10 @@ func (v VREG) Frame(source, destination uint8) can.Frame {
 }
 
 // ParseVREG decodes a PGN 61184 frame that carries the Victron tag. It reports false for other
-// manufacturers' frames and frames too short to hold a register id. The value is the four bytes
+// manufacturers' frames and frames too short to hold a register id or longer than CAN allows. The value is the four bytes
 // after the id as they stand (padding included); the register table knows its size.
 func ParseVREG(f can.Frame) (VREG, bool) {
-	if f.Length < 4 || f.Data[0] != 0x66 || f.Data[1] != 0x99 {
+	if f.Length < 4 || f.Length > 8 || f.Data[0] != 0x66 || f.Data[1] != 0x99 {
 		return VREG{}, false
 	}
 	v := VREG{Register: Register(binary.LittleEndian.Uint16(f.Data[2:4]))}
