@@ -32,13 +32,13 @@ func FuzzParseVREG(f *testing.F) {
 		fr := fuzzFrame(id, length, data)
 		v, ok := ParseVREG(fr)
 		if !ok {
-			if fr.Length >= 4 && fr.Data[0] == 0x66 && fr.Data[1] == 0x99 {
-				t.Fatalf("%v carries the Victron tag and a register id, but was refused", fr)
+			if fr.Length >= 4 && fr.Length <= 8 && fr.Data[0] == 0x66 && fr.Data[1] == 0x99 {
+				t.Fatalf("%+v carries the Victron tag and a register id, but was refused", fr)
 			}
 			return
 		}
-		if fr.Length < 4 || fr.Data[0] != 0x66 || fr.Data[1] != 0x99 {
-			t.Fatalf("%v accepted without the Victron tag and a register id", fr)
+		if fr.Length < 4 || fr.Length > 8 || fr.Data[0] != 0x66 || fr.Data[1] != 0x99 {
+			t.Fatalf("%+v accepted without the Victron tag and a register id, or with a length CAN does not have", fr)
 		}
 		// The value is the bytes after the id that the frame holds, at most four.
 		if want := min(int(fr.Length)-4, 4); int(v.Size) != want {
@@ -92,8 +92,8 @@ func FuzzParseBatteryStatus(f *testing.F) {
 	f.Fuzz(func(t *testing.T, id uint32, length uint8, data []byte) {
 		fr := fuzzFrame(id, length, data)
 		s, ok := ParseBatteryStatus(fr)
-		if ok != (fr.Length >= 8) {
-			t.Fatalf("%v: ok = %v", fr, ok)
+		if ok != (fr.Length == 8) {
+			t.Fatalf("%+v: ok = %v", fr, ok)
 		}
 		if !ok {
 			return
