@@ -1,8 +1,3 @@
-// Package n2k owns the NMEA 2000 (ISO 11783) transport that VE.Can is built on: the 29-bit
-// identifier and its priority, PGN, source and destination.
-//
-// Source: ../shared/protocol.md §1.2 (S1 canboat common/common.c getISO11783BitsFromCanId and
-// getCanIdFromISO11783Bits; S2 p.11).
 package n2k
 
 import "fmt"
@@ -16,7 +11,8 @@ const (
 	NullSource uint8 = 0xFE // "cannot claim": the source of a node that lost its address
 )
 
-// ID is the content of an NMEA 2000 29-bit CAN identifier.
+// ID is the content of an NMEA 2000 29-bit CAN identifier. The layout is protocol.md §1.2 (S1
+// canboat common/common.c getISO11783BitsFromCanId and getCanIdFromISO11783Bits; S2 p.11).
 type ID struct {
 	Priority    uint8 // 0 (highest) to 7
 	PGN         PGN
