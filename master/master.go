@@ -2,6 +2,7 @@ package master
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"go.einride.tech/can"
 
 	"github.com/lynxsim/lynxsim/canbus"
+	"github.com/lynxsim/lynxsim/canbus/vecan"
 	"github.com/lynxsim/lynxsim/events"
 	"github.com/lynxsim/lynxsim/firmware"
 )
@@ -57,6 +59,30 @@ type Config struct {
 	// public source for MG LFP batteries (limits.md §2.1, §4.9): values typical of LFP.
 	ChargeCellVolts, DischargeCellVolts float64
 	ChargeC, DischargeC                 float64
+	// Identity is how the master presents itself on NMEA 2000; IdentityMasterLV needs v1.35
+	// (changelog 1.35-02).
+	Identity IdentityKind
+	// Model is the hardware rating, which picks the product id (S2 p.17: 0xA390-0xA394).
+	Model vecan.Model
+	// Serial is the master's serial number (VE_REG_SERIAL_NUMBER, 126996, the NAME's unique
+	// number). Bluetooth exists from serial 1738**** (changelog 1.23-09).
+	Serial string
+	// DeviceInstance is the NMEA 2000 device instance (S2 p.12: changeable and stored).
+	DeviceInstance uint8
+	// InstanceBase is the battery and DC instance of the pack; +1 and +2 carry the lowest and
+	// highest cell values. Steps of 32 (S2 p.12).
+	InstanceBase uint8
+	// Epoch is the wall-clock time at virtual time 0, for the UTC times of the last errors
+	// (0x2111-0x2114). The master never reads a clock; the driver gives it this.
+	Epoch time.Time
+	// HeartbeatPeriod sends PGN 126993 at this period (0: never). Whether the Lynx Ion BMS sends
+	// it is not known (protocol.md §8 item 2); 60 s is NMEA 2000's interval (canboat 126993).
+	HeartbeatPeriod time.Duration
+	// VREGAckOnSuccess answers an accepted VREG write with VACK 0x0000 as well as the new value's
+	// broadcast. velib's product code sends only the broadcast (S7 reg_prod_cmd.c); lynxsim's
+	// issue tracker asks for the acknowledgement, so it is the default and can be switched off.
+	VREGAckOnSuccess bool
+
 	// ChargeStopCellVolts and DischargeStopCellVolts open allowed-to-charge and
 	// allowed-to-discharge: 3.52 V and 2.8 V are the only published values of the family, the
 	// Victron Lynx Ion 24V/180Ah's (limits.md §1.4, L7).
@@ -81,6 +107,11 @@ func DefaultConfig(profile *firmware.Profile) Config {
 		DischargeC:               1.0,
 		ChargeStopCellVolts:      3.52, // limits.md §1.4, L7
 		DischargeStopCellVolts:   2.80, // limits.md §1.4, L7
+		Model:                    vecan.ModelGeneral,
+		Serial:                   "17380001",
+		InstanceBase:             0,
+		HeartbeatPeriod:          60 * time.Second,
+		VREGAckOnSuccess:         true,
 	}
 }
 
@@ -100,21 +131,30 @@ type Master struct {
 	initPhase  events.State
 	err        events.ErrorCode
 
-	reg       registration
-	socPct    float64
-	socKnown  bool
-	flags     events.FlagSet
-	limits    Limits
-	report    reporter
-	counters  Counters
-	lastShunt float64
+	reg          registration
+	socPct       float64
+	socKnown     bool
+	flags        events.FlagSet
+	limits       Limits
+	face         *veFace
+	counters     Counters
+	lastShunt    float64
+	history      history
+	settings     Settings
+	relayClosed  bool
+	linkOverride struct {
+		percent, amps float64
+		until         time.Duration
+	}
 }
 
 // Counters counts what the master received and refused.
 type Counters struct {
 	BatteryFramesIgnored  uint64 // frames of other protocols, or from unregistered batteries
 	BatteryFramesRejected uint64 // malformed or impossible frames
-	VECanFramesIgnored    uint64 // VE.Can frames the slice does not yet act on
+	VECanFramesIgnored    uint64 // VE.Can frames addressed to nobody the master serves, or of PGNs it does not act on
+	VECan11Bit            uint64 // 11-bit frames on VE.Can, ignored (changelog 1.16-01)
+	VECanErrorFrames      uint64
 	SendErrors            uint64
 }
 
@@ -127,6 +167,10 @@ func New(cfg Config, hw Hardware, batteryBus, veCan canbus.Bus) (*Master, error)
 		return nil, errors.New("master: series must be at least 1")
 	case hw == nil || batteryBus == nil || veCan == nil:
 		return nil, errors.New("master: hardware and both buses are required")
+	case cfg.InstanceBase%32 != 0:
+		return nil, fmt.Errorf("master: battery instance %d: the instance moves in steps of 32 (0, 32 … 224, S2 p.12)", cfg.InstanceBase)
+	case cfg.Identity == IdentityMasterLV && !cfg.Firmware.Has("1.35-02"):
+		return nil, fmt.Errorf("master: the Master LV identity needs firmware v1.35 or later (changelog 1.35-02), not %v", cfg.Firmware.Version())
 	}
 	m := &Master{
 		cfg:       cfg,
@@ -137,7 +181,8 @@ func New(cfg Config, hw Hardware, batteryBus, veCan canbus.Bus) (*Master, error)
 		log:       events.NewLog(256),
 		initPhase: events.StateWaitStart,
 	}
-	m.report = newReporter(m)
+	m.linkOverride.percent, m.linkOverride.amps = -1, -1
+	m.face = newVEFace(m)
 	return m, nil
 }
 
@@ -146,7 +191,6 @@ func (m *Master) Step(now time.Duration) {
 	dt := now - m.lastNow
 	m.now, m.lastNow = now, now
 	m.receiveBatteryBus()
-	m.receiveVECan()
 	switch m.fsm.Current() {
 	case stateInitializing:
 		m.stepInitializing()
@@ -159,7 +203,8 @@ func (m *Master) Step(now time.Duration) {
 	}
 	m.updateFlags()
 	m.limits = m.computeLimits()
-	m.report.step(now)
+	m.track(now)
+	m.face.step(now)
 }
 
 // fail enters the error state with code, opening the pre-charge path and the contactor first so
@@ -168,6 +213,7 @@ func (m *Master) fail(code events.ErrorCode) {
 	m.hw.SetPrecharge(false)
 	m.hw.SetContactor(false)
 	m.err = code
+	m.recordError(code)
 	m.log.Add(events.Entry{At: m.now, Severity: events.SeverityError, Code: int(code), Message: code.String()})
 	m.fire(evFail)
 }
@@ -176,11 +222,6 @@ func (m *Master) send(bus canbus.Bus, f can.Frame) {
 	if err := bus.Send(f); err != nil {
 		m.counters.SendErrors++
 	}
-}
-
-func (m *Master) receiveVECan() {
-	m.rx = m.veCan.Receive(m.rx[:0])
-	m.counters.VECanFramesIgnored += uint64(len(m.rx))
 }
 
 func (m *Master) stepPreCharging() {

@@ -141,7 +141,7 @@ func TestStartUpToRunning(t *testing.T) {
 	assert.Equal(t, events.ErrNone, r.m.Error())
 
 	// Changed registers reach VE.Can within at most a second (S2 p.20).
-	r.advance(onChangeMaxDelay)
+	r.advance(time.Second) // the on-change holdoff of vecan.Publisher
 	state, ok := r.lastVREG(vecan.RegLynxIonState, 1)
 	require.True(t, ok)
 	assert.Equal(t, uint32(events.StateRunning), state)
@@ -294,4 +294,8 @@ func TestNewRefusesBadConfig(t *testing.T) {
 	assert.Error(t, err)
 	_, err = New(DefaultConfig(p), nil, hub.Attach(), hub.Attach())
 	assert.Error(t, err)
+}
+
+func firmwareProfile(v string) (*firmware.Profile, error) {
+	return firmware.NewProfile(firmware.MustParse(v))
 }

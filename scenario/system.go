@@ -31,6 +31,9 @@ type Config struct {
 	LoadAmps          float64
 	ChargerAmps       float64
 	Step              time.Duration
+	// Epoch is the wall-clock time at virtual time 0: the master's error times and the candump
+	// timestamps count from it. The default is fixed, so that runs repeat byte for byte.
+	Epoch time.Time
 }
 
 // DefaultConfig is the embedded default system: two LFP 24 V 280 Ah batteries in parallel at
@@ -57,6 +60,7 @@ func DefaultConfig() Config {
 		BatteryBus:     canbus.Spec{Kind: canbus.KindMem},
 		LoadAmps:       30,
 		Step:           driver.DefaultStep,
+		Epoch:          time.Date(2024, 9, 9, 12, 0, 0, 0, time.UTC), // v1.38's release day
 	}
 }
 
@@ -144,6 +148,7 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 	}
 	mcfg := master.DefaultConfig(cfg.Firmware)
 	mcfg.Series = cfg.Series
+	mcfg.Epoch = cfg.Epoch
 	m, err := master.New(mcfg, p, masterBat, masterVE)
 	if err != nil {
 		return nil, err
@@ -170,7 +175,8 @@ const batteryBusBitrate = 250_000
 // Record writes every frame seen on both buses to w, stamped with epoch plus the virtual time of
 // the step that saw it. It listens through listen-only attachments of its own, stepped right
 // after the hubs deliver, so that it sees exactly what the nodes will see in that step.
-func (s *System) Record(ctx context.Context, w *canbus.LogWriter, epoch time.Time) error {
+func (s *System) Record(ctx context.Context, w *canbus.LogWriter) error {
+	epoch := s.cfg.Epoch
 	type tap struct {
 		bus   canbus.Bus
 		iface string

@@ -13,8 +13,6 @@ import (
 	"github.com/lynxsim/lynxsim/events"
 )
 
-var epoch = time.Date(2024, 9, 9, 12, 0, 0, 0, time.UTC) // v1.38's release day
-
 // recordMinute runs the default system for a simulated minute and returns its candump log.
 func recordMinute(t *testing.T) []byte {
 	t.Helper()
@@ -24,7 +22,7 @@ func recordMinute(t *testing.T) []byte {
 	defer sys.Close()
 	var buf bytes.Buffer
 	w := canbus.NewLogWriter(&buf)
-	require.NoError(t, sys.Record(ctx, w, epoch))
+	require.NoError(t, sys.Record(ctx, w))
 	sys.Loop.RunFor(time.Minute)
 	require.NoError(t, sys.RecordErr())
 	require.NoError(t, w.Flush())

@@ -64,7 +64,7 @@ Buses are named as: ` + canbus.SpecHelp + `.`,
 	f.Float64Var(&o.soc, "soc", o.soc, "initial state of charge of every battery, percent")
 	f.Float64Var(&o.loadAmps, "load-amps", o.loadAmps, "DC load while the contactor is closed, A")
 	f.Float64Var(&o.chargerAmps, "charger-amps", o.chargerAmps, "charger current while the contactor is closed, A")
-	f.StringVar(&o.epoch, "epoch", o.epoch, "wall-clock time of virtual time 0 in the candump log: now, or RFC 3339 such as 2024-09-09T12:00:00Z")
+	f.StringVar(&o.epoch, "epoch", o.epoch, "wall-clock time of virtual time 0 (candump timestamps, error times): now, or RFC 3339 such as 2024-09-09T12:00:00Z")
 	_ = cmd.RegisterFlagCompletionFunc("battery-type", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		var names []string
 		for _, t := range battery.Types() {
@@ -77,60 +77,59 @@ Buses are named as: ` + canbus.SpecHelp + `.`,
 
 // systemConfig checks every option and turns them into a system configuration, before anything
 // is opened or created.
-func (o runOptions) systemConfig() (scenario.Config, float64, time.Time, error) {
+func (o runOptions) systemConfig() (scenario.Config, float64, error) {
 	cfg := scenario.DefaultConfig()
-	var epoch time.Time
 	speed, err := driver.ParseSpeed(o.speed)
 	if err != nil {
-		return cfg, 0, epoch, usageError{err}
+		return cfg, 0, usageError{err}
 	}
 	v, err := firmware.ParseReleased(o.firmware)
 	if err != nil {
-		return cfg, 0, epoch, usageError{err}
+		return cfg, 0, usageError{err}
 	}
 	if cfg.Firmware, err = firmware.NewProfile(v); err != nil {
-		return cfg, 0, epoch, usageError{err}
+		return cfg, 0, usageError{err}
 	}
 	if cfg.VECan, err = canbus.ParseSpec(o.vecan); err != nil {
-		return cfg, 0, epoch, usage("--vecan: %v", err)
+		return cfg, 0, usage("--vecan: %v", err)
 	}
 	if cfg.BatteryBus, err = canbus.ParseSpec(o.batteryBus); err != nil {
-		return cfg, 0, epoch, usage("--battery-bus: %v", err)
+		return cfg, 0, usage("--battery-bus: %v", err)
 	}
 	if speed != 1 && (cfg.VECan.Kind != canbus.KindMem || cfg.BatteryBus.Kind != canbus.KindMem) {
-		return cfg, 0, epoch, usage("--speed %s: a real bus runs in real time; use --speed 1 with %s and %s", o.speed, cfg.VECan, cfg.BatteryBus)
+		return cfg, 0, usage("--speed %s: a real bus runs in real time; use --speed 1 with %s and %s", o.speed, cfg.VECan, cfg.BatteryBus)
 	}
 	if cfg.BatteryType, err = battery.LookupType(o.batteryType); err != nil {
-		return cfg, 0, epoch, usageError{err}
+		return cfg, 0, usageError{err}
 	}
 	if o.series < 1 || o.parallel < 1 || o.series*o.parallel > 64 {
-		return cfg, 0, epoch, usage("--series %d --parallel %d: want at least 1 of each and at most 64 batteries", o.series, o.parallel)
+		return cfg, 0, usage("--series %d --parallel %d: want at least 1 of each and at most 64 batteries", o.series, o.parallel)
 	}
 	cfg.Series, cfg.Parallel = o.series, o.parallel
 	if !(o.soc >= 0 && o.soc <= 100) {
-		return cfg, 0, epoch, usage("--soc %g: want a percentage from 0 to 100", o.soc)
+		return cfg, 0, usage("--soc %g: want a percentage from 0 to 100", o.soc)
 	}
 	cfg.SOCPercent = o.soc
 	if !(o.loadAmps >= 0 && o.chargerAmps >= 0) || math.IsInf(o.loadAmps, 0) || math.IsInf(o.chargerAmps, 0) {
-		return cfg, 0, epoch, usage("--load-amps %g --charger-amps %g: want currents of 0 A or more", o.loadAmps, o.chargerAmps)
+		return cfg, 0, usage("--load-amps %g --charger-amps %g: want currents of 0 A or more", o.loadAmps, o.chargerAmps)
 	}
 	cfg.LoadAmps, cfg.ChargerAmps = o.loadAmps, o.chargerAmps
 	if o.duration < 0 {
-		return cfg, 0, epoch, usage("--duration %v: want a positive duration such as 90s, or 0 to run until Ctrl-C", o.duration)
+		return cfg, 0, usage("--duration %v: want a positive duration such as 90s, or 0 to run until Ctrl-C", o.duration)
 	}
 	switch o.epoch {
 	case "now":
-		epoch = time.Now().UTC().Truncate(time.Microsecond)
+		cfg.Epoch = time.Now().UTC().Truncate(time.Microsecond)
 	default:
-		if epoch, err = time.Parse(time.RFC3339Nano, o.epoch); err != nil {
-			return cfg, 0, epoch, usage("--epoch %q: want now or an RFC 3339 time such as 2024-09-09T12:00:00Z", o.epoch)
+		if cfg.Epoch, err = time.Parse(time.RFC3339Nano, o.epoch); err != nil {
+			return cfg, 0, usage("--epoch %q: want now or an RFC 3339 time such as 2024-09-09T12:00:00Z", o.epoch)
 		}
 	}
-	return cfg, speed, epoch, nil
+	return cfg, speed, nil
 }
 
 func run(ctx context.Context, out io.Writer, o runOptions) (err error) {
-	cfg, speed, epoch, err := o.systemConfig()
+	cfg, speed, err := o.systemConfig()
 	if err != nil {
 		return err
 	}
@@ -149,7 +148,7 @@ func run(ctx context.Context, out io.Writer, o runOptions) (err error) {
 		// Whatever happens below, a log that was not committed is removed, never left half-written.
 		defer func() { _ = log.Abort() }()
 		logw = canbus.NewLogWriter(log)
-		if err := sys.Record(ctx, logw, epoch); err != nil {
+		if err := sys.Record(ctx, logw); err != nil {
 			return err
 		}
 	}

@@ -104,8 +104,8 @@ func (s *statusScreen) summary(interrupted bool) {
 		io.WriteString(s.out, s.render(m))
 	}
 	c := s.sys.Master.Counters()
-	fmt.Fprintf(s.out, "battery-bus frames ignored %d, rejected %d; VE.Can frames not acted on %d; send errors %d\n",
-		c.BatteryFramesIgnored, c.BatteryFramesRejected, c.VECanFramesIgnored, c.SendErrors)
+	fmt.Fprintf(s.out, "battery-bus frames ignored %d, rejected %d; VE.Can frames ignored %d, 11-bit %d, error frames %d; send errors %d\n",
+		c.BatteryFramesIgnored, c.BatteryFramesRejected, c.VECanFramesIgnored, c.VECan11Bit, c.VECanErrorFrames, c.SendErrors)
 	fmt.Fprintln(s.out, "events:")
 	for _, e := range s.sys.Master.Log().Entries() {
 		fmt.Fprintf(s.out, "  %10s  %-7s %s\n", clock(e.At), e.Severity, e.Message)

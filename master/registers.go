@@ -1,0 +1,274 @@
+package master
+
+import (
+	"math"
+	"time"
+
+	"github.com/lynxsim/lynxsim/canbus/vecan"
+	"github.com/lynxsim/lynxsim/events"
+)
+
+// IdentityKind chooses how the master presents itself on NMEA 2000 (changelog 1.35-02).
+type IdentityKind uint8
+
+// The identities.
+const (
+	IdentityLynxIon  IdentityKind = iota // Victron Energy "Lynx Ion BMS"
+	IdentityMasterLV                     // MG Energy Systems "Master LV", from v1.35
+)
+
+func (m *Master) identity() vecan.Identity {
+	if m.cfg.Identity == IdentityMasterLV {
+		return vecan.IdentityMG(m.cfg.Model)
+	}
+	return vecan.IdentityVictron(m.cfg.Model)
+}
+
+// Settings are the master's user settings that VE.Can reads and writes (S2 p.20 "Settings: This
+// VREG's can be read and written"). PROVISIONAL: they are held and reported; their effects
+// (synchronisation groups, charge-detect start-up, strategy, combined mode, battery counts)
+// arrive with the master and combined-mode issues.
+type Settings struct {
+	SyncGroup       uint8 // 0x0374: 0 off, 1-3
+	StartupOnCharge bool  // 0x0375
+	Strategy        uint8 // 0x0376: 0 Economic (Default before 1.24-04), 1 Performance
+	Combined        bool  // 0x0377
+	Parallel        uint8 // 0x0387: 0 automatic, 1-96
+	Series          uint8 // 0x0388: 0 automatic, 1-96
+	Bluetooth       bool  // 0x0090
+	DeviceName      string
+}
+
+// linkTimeout is how long a charger-link value written over VE.Can holds: velib marks the link
+// registers "60s timeout" (protocol.md §3.3, S6).
+const linkTimeout = 60 * time.Second
+
+// Get gives the raw value of a register the master holds (vecan.Store). The table decides what
+// each version has; this only says what the master knows now.
+func (m *Master) Get(reg vecan.Register) (uint32, bool) {
+	e := m.extremes()
+	switch reg {
+	case vecan.RegProductID:
+		return vecan.PackProductID(0, m.identity().ProductID, 0xFE), true // flags: no VUP bit [I]
+	case vecan.RegAppVersion:
+		return vecan.PackAppVersion(0, m.cfg.Firmware.Version().AppVer()), true
+	case vecan.RegDeviceInstance:
+		return uint32(m.cfg.DeviceInstance), true
+	case vecan.RegDCChannel1Voltage:
+		return uint32(uint16(int16(math.Round(m.hw.BatteryVolts() * 100)))), true
+	case vecan.RegDCChannel1Current:
+		return uint32(uint16(int16(math.Round(m.hw.ShuntAmps() * 10)))), true
+	case vecan.RegMinMaxCellVoltage:
+		if !e.ok {
+			return 0, false
+		}
+		return pair(e.minCellVolts*100, e.maxCellVolts*100), true
+	case vecan.RegMinMaxCellTemperature:
+		if !e.ok {
+			return 0, false
+		}
+		return pair((e.minCellCelsius+celsiusToKelvin)*100, (e.maxCellCelsius+celsiusToKelvin)*100), true
+	case vecan.RegSOC:
+		if !m.socKnown {
+			return 0xFFFF, true
+		}
+		return uint32(math.Round(m.socPct * 100)), true
+	case vecan.RegTTG:
+		ttg := m.timeToGo()
+		if ttg < 0 {
+			return 0xFFFF, true
+		}
+		return uint32(min(ttg/time.Minute, 0xFFFE)), true
+	case vecan.RegLynxIonConsumedAh, vecan.RegConsumedAh:
+		return uint32(int32(math.Round(m.consumedAh() * 10))), true
+	case vecan.RegBMSLastErrors, vecan.RegLynxIonLastError:
+		h := &m.history.lastErrors
+		return vecan.PackUn8x4(h[0].code, h[1].code, h[2].code, h[3].code), true
+	case vecan.RegBMSLastError1Time, vecan.RegBMSLastError2Time, vecan.RegBMSLastError3Time, vecan.RegBMSLastError4Time:
+		return m.history.lastErrors[reg-vecan.RegBMSLastError1Time].unix, true
+	case vecan.RegBMSFlags:
+		return uint32(m.flags), true
+	case vecan.RegLynxIonFlags:
+		// Bits 0-21 of VE_REG_BMS_FLAGS map 1-on-1 (protocol.md §4.2, S4).
+		return uint32(m.flags) & (1<<22 - 1), true
+	case vecan.RegLynxIonState:
+		return uint32(m.State()), true
+	case vecan.RegBMSError, vecan.RegLynxIonErrorFlags:
+		// 0x0372 is "a value, not a bit mask" (protocol.md §4.3, S3).
+		return uint32(m.err), true
+	case vecan.RegRelayControl:
+		return boolRaw(m.relayClosed), true
+	case vecan.RegBatteryCapacity:
+		if !m.reg.assigned {
+			return 0, false
+		}
+		return uint32(math.Round(m.reg.bankAh(m.cfg.Series))), true
+	case vecan.RegBatteryConfiguration:
+		if !m.reg.assigned || len(m.reg.batteries) == 0 {
+			return 0, false
+		}
+		n := len(m.reg.batteries)
+		return vecan.PackUn8x4(uint8(n), m.reg.batteries[0].announce.Cells, uint8(n/m.cfg.Series), uint8(m.cfg.Series)), true
+	case vecan.RegChargeVoltageLimit:
+		return limitRaw(m.limits.ChargeVolts.Value, 100), true
+	case vecan.RegChargeCurrentLimit:
+		return limitRaw(m.limits.ChargeAmps.Value, 10), true
+	case vecan.RegDischargeVoltageLimit:
+		return limitRaw(m.limits.DischargeVolts.Value, 100), true
+	case vecan.RegDischargeCurrentLimit:
+		return limitRaw(m.limits.DischargeAmps.Value, 10), true
+	case vecan.RegLinkChargeCurrentPercent:
+		p, _ := m.chargerLink()
+		if math.IsNaN(p) {
+			return 0xFF, true
+		}
+		return uint32(math.Round(p)), true
+	case vecan.RegLinkChargeCurrentLimit:
+		_, a := m.chargerLink()
+		if math.IsNaN(a) {
+			return 0xFFFF, true
+		}
+		return uint32(min(math.Round(a*10), 0xFFFE)), true
+	case vecan.RegLynxIonShutdownsDueToError:
+		return uint32(m.history.shutdownsDueToError), true
+	case vecan.RegLynxIonSyncGroup:
+		return uint32(m.settings.SyncGroup), true
+	case vecan.RegLynxIonStartupOnCharge:
+		return boolRaw(m.settings.StartupOnCharge), true
+	case vecan.RegLynxIonBatteryStrategy:
+		return uint32(m.settings.Strategy), true
+	case vecan.RegLynxIonCombined:
+		return boolRaw(m.settings.Combined), true
+	case vecan.RegBatteryParallel:
+		return uint32(m.settings.Parallel), true
+	case vecan.RegBatterySeries:
+		return uint32(m.settings.Series), true
+	case vecan.RegBLEMode:
+		return boolRaw(m.settings.Bluetooth), true
+	}
+	return m.history.get(reg)
+}
+
+// Set takes a VREG write (vecan.Store). The server has checked that the register is writable on
+// this firmware and the value in range.
+func (m *Master) Set(now time.Duration, reg vecan.Register, raw uint32) vecan.AckCode {
+	switch reg {
+	case vecan.RegSOC:
+		// Changelog 1.09-07: the SOC can be changed by VREG command.
+		m.socPct, m.socKnown = float64(raw)/100, true
+		m.log.Add(events.Entry{At: now, Severity: events.SeverityInfo, Message: "SOC set over VE.Can"})
+	case vecan.RegRelayControl:
+		// Changelog 1.09-08: VE_REG_RELAY_CONTROL drives the programmable relay.
+		m.relayClosed = raw == 1
+	case vecan.RegLinkChargeCurrentPercent:
+		m.linkOverride.percent, m.linkOverride.until = float64(raw), now+linkTimeout
+	case vecan.RegLinkChargeCurrentLimit:
+		m.linkOverride.amps, m.linkOverride.until = float64(raw)/10, now+linkTimeout
+	case vecan.RegLynxIonSyncGroup:
+		m.settings.SyncGroup = uint8(raw)
+	case vecan.RegLynxIonStartupOnCharge:
+		m.settings.StartupOnCharge = raw == 1
+	case vecan.RegLynxIonBatteryStrategy:
+		m.settings.Strategy = uint8(raw)
+	case vecan.RegLynxIonCombined:
+		m.settings.Combined = raw == 1
+	case vecan.RegBatteryParallel:
+		m.settings.Parallel = uint8(raw)
+	case vecan.RegBatterySeries:
+		m.settings.Series = uint8(raw)
+	case vecan.RegBLEMode:
+		m.settings.Bluetooth = raw == 1
+	default:
+		return vecan.AckErrCmd
+	}
+	return vecan.AckOK
+}
+
+// GetLong gives string registers (vecan.LongStore): serial number, model name, device name, as
+// velib's stringZeroEnded with the terminating zero.
+func (m *Master) GetLong(reg vecan.Register, dst []byte) ([]byte, bool) {
+	var s string
+	switch reg {
+	case vecan.RegSerialNumber:
+		s = m.cfg.Serial
+	case vecan.RegModelName:
+		s = m.identity().ModelID
+	case vecan.RegDescription1:
+		s = m.settings.DeviceName
+	default:
+		return dst, false
+	}
+	return append(append(dst, s...), 0), true
+}
+
+// SetLong takes the device name (changelog 1.32-01: "set device name by NMEA2000").
+func (m *Master) SetLong(now time.Duration, reg vecan.Register, value []byte) vecan.AckCode {
+	if reg != vecan.RegDescription1 {
+		return vecan.AckErrCmd
+	}
+	for i, c := range value {
+		if c == 0 {
+			value = value[:i]
+			break
+		}
+	}
+	m.settings.DeviceName = string(value)
+	return vecan.AckOK
+}
+
+// chargerLink is what the master tells chargers on the link registers (changelog 1.09-09/10:
+// "controlled %" and "controlled amps"): the charge current limit as amps and as a share of the
+// bank's rated charge current, unless a value written over VE.Can is still in force [I].
+func (m *Master) chargerLink() (percent, amps float64) {
+	percent, amps = math.NaN(), m.limits.ChargeAmps.Value
+	if rated := m.reg.bankAh(m.cfg.Series) * m.cfg.ChargeC; rated > 0 && !math.IsNaN(amps) {
+		percent = math.Min(100, 100*amps/rated)
+	}
+	if o := m.linkOverride; m.now < o.until {
+		if o.percent >= 0 {
+			percent = o.percent
+		}
+		if o.amps >= 0 {
+			amps = o.amps
+		}
+	}
+	return percent, amps
+}
+
+// consumedAh is the charge taken from a full bank, negative as Victron shows it.
+func (m *Master) consumedAh() float64 {
+	if !m.socKnown {
+		return 0
+	}
+	return (m.socPct - 100) / 100 * m.reg.bankAh(m.cfg.Series)
+}
+
+// timeToGo is the time until empty at the present discharge current, or -1 when not
+// discharging. PROVISIONAL: the filtered time to go of changelog 1.08-02 and 1.23-08 comes with
+// the master issue.
+func (m *Master) timeToGo() time.Duration {
+	amps := m.hw.ShuntAmps()
+	if !m.socKnown || amps >= -chargingDeadbandAmps {
+		return -1
+	}
+	remainingAh := m.socPct / 100 * m.reg.bankAh(m.cfg.Series)
+	return time.Duration(remainingAh / -amps * float64(time.Hour))
+}
+
+func pair(lo, hi float64) uint32 {
+	return uint32(uint16(math.Round(lo))) | uint32(uint16(math.Round(hi)))<<16
+}
+
+func boolRaw(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func limitRaw(v, perUnit float64) uint32 {
+	if math.IsNaN(v) {
+		return math.MaxUint32 // N/A (S2 p.20)
+	}
+	return uint32(math.Max(0, math.Round(v*perUnit)))
+}

@@ -1,0 +1,208 @@
+package master
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.einride.tech/can"
+
+	"github.com/lynxsim/lynxsim/canbus/n2k"
+	"github.com/lynxsim/lynxsim/canbus/vecan"
+	"github.com/lynxsim/lynxsim/events"
+)
+
+const gxAddress = 0x20
+
+// running brings a rig on firmware v to running with one battery.
+func running(t *testing.T, v string) *rig {
+	r := newRig(t, v, nil)
+	r.advance(step)
+	r.registerAndReport(1)
+	r.advance(time.Second)
+	require.Equal(t, events.StateRunning, r.m.State())
+	return r
+}
+
+// ask sends frame f from the GX and returns what the master answered within 100 ms.
+func (r *rig) ask(f can.Frame) []can.Frame {
+	require.NoError(r.t, r.gx.Send(f))
+	r.veFrames = r.veFrames[:0]
+	r.advance(100 * time.Millisecond)
+	var out []can.Frame
+	for _, fr := range r.veFrames {
+		id := n2k.ParseCANID(fr.ID)
+		if id.PGN == vecan.PGNVREG || id.PGN == n2k.PGNAcknowledgement || id.PGN == vecan.PGNProductInformation {
+			if v, ok := vecan.ParseVREG(fr); ok && id.PGN == vecan.PGNVREG && v.Register != vecan.RegAck {
+				// Only answers to the question: the register asked about.
+				if q, _ := vecan.ParseVREG(f); v.Register != q.Register && v.Register != vecan.Register(q.Value) {
+					continue
+				}
+			}
+			out = append(out, fr)
+		}
+	}
+	return out
+}
+
+// The MG guide's example (S2 p.21), against the emulated master: a request for the firmware
+// version from 0x20 is answered by a broadcast carrying the version as the device encodes it.
+func TestVREGRequestFirmwareVersion(t *testing.T) {
+	r := running(t, "1.38")
+	got := r.ask(vecan.RequestFrame(gxAddress, 0x50, vecan.RegAppVersion))
+	require.Len(t, got, 1)
+	assert.Equal(t, "1CEFFF50#6699020100003801", got[0].String(), "v1.38 = 0x013800 (S2 p.17, p.21)")
+
+	r = running(t, "1.07")
+	got = r.ask(vecan.RequestFrame(gxAddress, 0x50, vecan.RegAppVersion))
+	require.Len(t, got, 1)
+	assert.Equal(t, "1CEFFF50#6699020100000701", got[0].String())
+}
+
+func TestVREGUnknownRequestIsNACKed(t *testing.T) {
+	r := running(t, "1.38")
+	got := r.ask(vecan.RequestFrame(gxAddress, 0x50, 0x1234))
+	require.Len(t, got, 1)
+	// S2 p.21: VACK (0x0002) for the register with code 0x8000, addressed to the requester.
+	assert.Equal(t, "1CEF2050#6699020034120080", got[0].String())
+}
+
+// Changelog 1.09-07: the SOC can be written by VREG from v1.09; v1.08 refuses the command.
+func TestVREGSOCWrite(t *testing.T) {
+	r := running(t, "1.09")
+	got := r.ask(vecan.CommandFrame(gxAddress, 0x50, vecan.RegSOC, 4250, 2))
+	require.NotEmpty(t, got)
+	assert.InDelta(t, 42.5, r.m.Snapshot().SOCPercent, 0.01)
+	var acked, broadcast bool
+	for _, f := range got {
+		v, _ := vecan.ParseVREG(f)
+		id := n2k.ParseCANID(f.ID)
+		if v.Register == vecan.RegAck && id.Destination == gxAddress && v.Value>>16 == 0 {
+			acked = true
+		}
+		if v.Register == vecan.RegSOC && id.Destination == n2k.Broadcast {
+			broadcast = true
+		}
+	}
+	assert.True(t, acked, "VACK 0x0000 to the writer: %v", got)
+	assert.True(t, broadcast, "the new value broadcast: %v", got)
+
+	r = running(t, "1.08")
+	before := r.m.Snapshot().SOCPercent
+	got = r.ask(vecan.CommandFrame(gxAddress, 0x50, vecan.RegSOC, 4250, 2))
+	require.Len(t, got, 1)
+	assert.Equal(t, "1CEF2050#66990200FF0F0081", got[0].String(), "VACK 0x8100 on v1.08")
+	assert.InDelta(t, before, r.m.Snapshot().SOCPercent, 0.01)
+}
+
+func TestVREGCommandRefusals(t *testing.T) {
+	r := running(t, "1.38")
+	soc := r.m.Snapshot().SOCPercent
+	tests := []struct {
+		name string
+		f    can.Frame
+		want string
+	}{
+		{"out of range SOC", vecan.CommandFrame(gxAddress, 0x50, vecan.RegSOC, 10001, 2), "1CEF2050#66990200FF0F0081"},
+		{"read-only state", vecan.CommandFrame(gxAddress, 0x50, vecan.RegLynxIonState, 9, 1), "1CEF2050#6699020071030081"},
+		{"unknown register", vecan.CommandFrame(gxAddress, 0x50, 0x1234, 1, 1), "1CEF2050#6699020034120081"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := r.ask(tt.f)
+			require.Len(t, got, 1)
+			assert.Equal(t, tt.want, got[0].String())
+		})
+	}
+	assert.InDelta(t, soc, r.m.Snapshot().SOCPercent, 0.01)
+	assert.Equal(t, events.StateRunning, r.m.State())
+}
+
+// Broadcast VREG frames are never commands and never answered (protocol.md §3.2; the v1.09 flood
+// of changelog 1.09-15 came from answering them).
+func TestVREGBroadcastIgnored(t *testing.T) {
+	r := running(t, "1.38")
+	soc := r.m.Snapshot().SOCPercent
+	got := r.ask(vecan.VREG{Register: vecan.RegSOC, Value: 1000, Size: 2}.Frame(gxAddress, n2k.Broadcast))
+	assert.Empty(t, got)
+	assert.InDelta(t, soc, r.m.Snapshot().SOCPercent, 0.01)
+}
+
+func TestVREGRelayControl(t *testing.T) {
+	r := running(t, "1.38")
+	r.ask(vecan.CommandFrame(gxAddress, 0x50, vecan.RegRelayControl, 1, 1))
+	v, ok := r.m.Get(vecan.RegRelayControl)
+	require.True(t, ok)
+	assert.Equal(t, uint32(1), v)
+}
+
+// An ISO request for product information is answered with the 126996 fast packet; a request for
+// a PGN the master does not send gets a NAK; 11-bit frames are ignored (changelog 1.16-01).
+func TestISORequests(t *testing.T) {
+	r := running(t, "1.38")
+	got := r.ask(n2k.Request{PGN: vecan.PGNProductInformation}.Frame(gxAddress, 0x50))
+	reasm := n2k.NewReassembler(n2k.DefaultFastTimeout)
+	var pi vecan.ProductInformation
+	for _, f := range got {
+		if msg, ok := reasm.Add(0, f); ok {
+			var good bool
+			pi, good = vecan.ParseProductInformation(msg.Payload)
+			require.True(t, good)
+		}
+	}
+	assert.Equal(t, uint16(0xA390), pi.ProductCode)
+	assert.Equal(t, "v1.38", pi.SoftwareVersion)
+
+	got = r.ask(n2k.Request{PGN: 130306}.Frame(gxAddress, 0x50))
+	require.Len(t, got, 1)
+	ack, err := n2k.ParseAck(got[0])
+	require.NoError(t, err)
+	assert.Equal(t, n2k.NAK, ack.Control)
+	assert.Equal(t, n2k.PGN(130306), ack.PGN)
+
+	before := r.m.Counters().VECan11Bit
+	r.ask(can.Frame{ID: 0x351, Length: 8})
+	assert.Equal(t, before+1, r.m.Counters().VECan11Bit)
+}
+
+// The Master LV identity exists from v1.35 (changelog 1.35-02) and claims with MG's NAME.
+func TestIdentity(t *testing.T) {
+	p, err := firmwareProfile("1.34")
+	require.NoError(t, err)
+	hub := newRig(t, "1.38", nil).hub
+	cfg := DefaultConfig(p)
+	cfg.Identity = IdentityMasterLV
+	_, err = New(cfg, &fakeHW{}, hub.Attach(), hub.Attach())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "1.35-02")
+
+	r := newRig(t, "1.35", func(c *Config) { c.Identity = IdentityMasterLV })
+	r.advance(2 * step) // sent in the first step, delivered in the next
+	var claim can.Frame
+	for _, f := range r.veFrames {
+		if n2k.ParseCANID(f.ID).PGN == n2k.PGNAddressClaim {
+			claim = f
+		}
+	}
+	require.NotZero(t, claim.ID)
+	fields := n2k.NameFromBytes(claim.Data).Fields()
+	assert.Equal(t, n2k.ManufacturerMG, fields.ManufacturerCode)
+	assert.Equal(t, n2k.DeviceFunctionBattery, fields.DeviceFunction)
+}
+
+// The last errors carry their UTC times, from the epoch the driver gives the master.
+func TestLastErrors(t *testing.T) {
+	epoch := time.Date(2024, 9, 9, 12, 0, 0, 0, time.UTC)
+	r := newRig(t, "1.38", func(c *Config) { c.Epoch = epoch })
+	r.advance(20 * time.Second) // no battery: #2 after the registration timeout
+	require.Equal(t, events.ErrNoBatteryFound, r.m.Error())
+	v, ok := r.m.Get(vecan.RegBMSLastErrors)
+	require.True(t, ok)
+	assert.Equal(t, uint32(events.ErrNoBatteryFound), v&0xFF)
+	at, ok := r.m.Get(vecan.RegBMSLastError1Time)
+	require.True(t, ok)
+	assert.Equal(t, uint32(epoch.Add(r.m.cfg.RegistrationTimeout).Unix()), at)
+	n, _ := r.m.Get(vecan.RegLynxIonShutdownsDueToError)
+	assert.Equal(t, uint32(1), n)
+}
