@@ -35,9 +35,14 @@ type runOptions struct {
 	epoch       string
 }
 
-func newRunCmd() *cobra.Command {
-	o := runOptions{speed: "1", firmware: firmware.Latest().String(), vecan: "mem", batteryBus: "mem",
+// newRunOptions returns the defaults of lynxsim run.
+func newRunOptions() runOptions {
+	return runOptions{speed: "1", firmware: firmware.Latest().String(), vecan: "mem", batteryBus: "mem",
 		batteryType: "LFP-24V-280Ah", series: 1, parallel: 2, soc: 60, loadAmps: 30, epoch: "now"}
+}
+
+func newRunCmd() *cobra.Command {
+	o := newRunOptions()
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run a master with its batteries (default: in-process buses, 2 × LFP 24 V 280 Ah)",
