@@ -48,7 +48,7 @@ func (m *Master) recordError(code events.ErrorCode) {
 func (m *Master) track(now time.Duration) {
 	h := &m.history
 	v, a := m.hw.BatteryVolts(), m.hw.ShuntAmps()
-	e := m.extremes()
+	e := m.ext
 	if !h.started {
 		h.started = true
 		h.minVolts, h.maxVolts = v, v

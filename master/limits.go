@@ -92,7 +92,7 @@ const lowSOCPercent = 20
 func (m *Master) updateFlags() {
 	var f events.FlagSet
 	running := m.fsm.Current() == stateRunning
-	e := m.extremes()
+	e := m.ext
 	if running && e.ok {
 		f = f.Set(events.FlagAllowedToCharge, e.maxCellVolts < m.cfg.ChargeStopCellVolts)
 		f = f.Set(events.FlagAllowedToDischarge, e.minCellVolts > m.cfg.DischargeStopCellVolts)

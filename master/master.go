@@ -132,6 +132,7 @@ type Master struct {
 	err        events.ErrorCode
 
 	reg          registration
+	ext          extremes
 	socPct       float64
 	socKnown     bool
 	flags        events.FlagSet
@@ -191,6 +192,9 @@ func (m *Master) Step(now time.Duration) {
 	dt := now - m.lastNow
 	m.now, m.lastNow = now, now
 	m.receiveBatteryBus()
+	// The cell extremes change only with battery reports: compute them once a step for everything
+	// that reads them (flags, limits, registers, PGNs, history).
+	m.ext = m.extremes()
 	switch m.fsm.Current() {
 	case stateInitializing:
 		m.stepInitializing()

@@ -46,7 +46,7 @@ const linkTimeout = 60 * time.Second
 // Get gives the raw value of a register the master holds (vecan.Store). The table decides what
 // each version has; this only says what the master knows now.
 func (m *Master) Get(reg vecan.Register) (uint32, bool) {
-	e := m.extremes()
+	e := m.ext
 	switch reg {
 	case vecan.RegProductID:
 		return vecan.PackProductID(0, m.identity().ProductID, 0xFE), true // flags: no VUP bit [I]

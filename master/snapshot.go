@@ -35,7 +35,7 @@ func (m *Master) Snapshot() Snapshot {
 	if m.socKnown {
 		s.SOCPercent = m.socPct
 	}
-	if e := m.extremes(); e.ok {
+	if e := m.ext; e.ok {
 		s.MinCellVolts, s.MaxCellVolts = e.minCellVolts, e.maxCellVolts
 		s.MinCellCelsius, s.MaxCellCelsius = e.minCellCelsius, e.maxCellCelsius
 	}

@@ -184,7 +184,7 @@ func (f *veFace) sendFast(id n2k.ID, payload []byte) {
 // instance equal to the battery instance base (S2 p.12).
 func (f *veFace) sendStatus(self uint8) {
 	m := f.m
-	e := m.extremes()
+	e := m.ext
 	nan := math.NaN()
 	lowV, highV, lowK, highK := nan, nan, nan, nan
 	if e.ok {
