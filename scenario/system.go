@@ -31,6 +31,9 @@ type Config struct {
 	LoadAmps          float64
 	ChargerAmps       float64
 	Step              time.Duration
+	// Identity and InstanceBase are the master's NMEA 2000 face (see master.Config).
+	Identity     master.IdentityKind
+	InstanceBase uint8
 	// Epoch is the wall-clock time at virtual time 0: the master's error times and the candump
 	// timestamps count from it. The default is fixed, so that runs repeat byte for byte.
 	Epoch time.Time
@@ -149,6 +152,8 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 	mcfg := master.DefaultConfig(cfg.Firmware)
 	mcfg.Series = cfg.Series
 	mcfg.Epoch = cfg.Epoch
+	mcfg.Identity = cfg.Identity
+	mcfg.InstanceBase = cfg.InstanceBase
 	m, err := master.New(mcfg, p, masterBat, masterVE)
 	if err != nil {
 		return nil, err

@@ -82,6 +82,9 @@ func TestRunBadInput(t *testing.T) {
 		{"missing directory", []string{"run", "--candump", filepath.Join(dir, "no", "such", "x.log")}, "--candump"},
 		{"missing interface", []string{"run", "--vecan", "nosuchcan0", "--candump", log}, "nosuchcan0"},
 		{"unknown flag", []string{"run", "--bogus"}, "unknown flag"},
+		{"unknown identity", []string{"run", "--identity", "acme"}, "lynx-ion or master-lv"},
+		{"Master LV before 1.35", []string{"run", "--identity", "master-lv", "--firmware", "1.34"}, "1.35-02"},
+		{"instance off the grid", []string{"run", "--battery-instance", "33"}, "steps of 32"},
 		{"unknown command", []string{"fly"}, "unknown command"},
 		{"stray argument", []string{"run", "now"}, "unknown command"},
 	}
@@ -152,4 +155,24 @@ func mustTime(s string) time.Time {
 		panic(err)
 	}
 	return t
+}
+
+// --identity master-lv and --battery-instance 32 reach the wire: MG's NAME (manufacturer 1160,
+// limits.md §7) and PGN 127508 on instances 32, 33 and 34 (S2 p.12).
+func TestRunIdentityAndInstance(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run.log")
+	code, _, stderr := runCLI(t, "run", "--duration", "5s", "--speed", "max", "--firmware", "1.35",
+		"--identity", "master-lv", "--battery-instance", "32", "--candump", path)
+	require.Equal(t, 0, code, stderr)
+	var out bytes.Buffer
+	in, err := os.Open(path)
+	require.NoError(t, err)
+	defer in.Close()
+	require.NoError(t, decodeLog(in, path, &out, io.Discard, false))
+	s := out.String()
+	assert.Contains(t, s, "manufacturerCode=1160")
+	for _, inst := range []string{"instance=32 ", "instance=33 ", "instance=34 "} {
+		assert.Contains(t, s, "Battery Status 0x50→255: "+inst)
+	}
+	assert.NotContains(t, s, "Battery Status 0x50→255: instance=0 ")
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/lynxsim/lynxsim/driver"
 	"github.com/lynxsim/lynxsim/firmware"
 	"github.com/lynxsim/lynxsim/internal/atomicfile"
+	"github.com/lynxsim/lynxsim/master"
 	"github.com/lynxsim/lynxsim/scenario"
 )
 
@@ -33,12 +34,15 @@ type runOptions struct {
 	loadAmps    float64
 	chargerAmps float64
 	epoch       string
+	identity    string
+	instance    uint8
 }
 
 // newRunOptions returns the defaults of lynxsim run.
 func newRunOptions() runOptions {
 	return runOptions{speed: "1", firmware: firmware.Latest().String(), vecan: "mem", batteryBus: "mem",
-		batteryType: "LFP-24V-280Ah", series: 1, parallel: 2, soc: 60, loadAmps: 30, epoch: "now"}
+		batteryType: "LFP-24V-280Ah", series: 1, parallel: 2, soc: 60, loadAmps: 30, epoch: "now",
+		identity: "lynx-ion"}
 }
 
 func newRunCmd() *cobra.Command {
@@ -70,6 +74,9 @@ Buses are named as: ` + canbus.SpecHelp + `.`,
 	f.Float64Var(&o.loadAmps, "load-amps", o.loadAmps, "DC load while the contactor is closed, A")
 	f.Float64Var(&o.chargerAmps, "charger-amps", o.chargerAmps, "charger current while the contactor is closed, A")
 	f.StringVar(&o.epoch, "epoch", o.epoch, "wall-clock time of virtual time 0 (candump timestamps, error times): now, or RFC 3339 such as 2024-09-09T12:00:00Z")
+	f.StringVar(&o.identity, "identity", o.identity, "NMEA 2000 identity: lynx-ion (Victron Lynx Ion BMS) or master-lv (MG Master LV, from v1.35)")
+	f.Uint8Var(&o.instance, "battery-instance", 0, "battery and DC instance of the pack on VE.Can: 0, 32, 64 … 224 (+1, +2 carry the lowest and highest cells)")
+	_ = cmd.RegisterFlagCompletionFunc("identity", cobra.FixedCompletions([]string{"lynx-ion", "master-lv"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("battery-type", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		var names []string
 		for _, t := range battery.Types() {
@@ -122,6 +129,21 @@ func (o runOptions) systemConfig() (scenario.Config, float64, error) {
 	if o.duration < 0 {
 		return cfg, 0, usage("--duration %v: want a positive duration such as 90s, or 0 to run until Ctrl-C", o.duration)
 	}
+	switch o.identity {
+	case "lynx-ion":
+		cfg.Identity = master.IdentityLynxIon
+	case "master-lv":
+		if !cfg.Firmware.Has("1.35-02") {
+			return cfg, 0, usage("--identity master-lv: the Master LV identity came with v1.35 (changelog 1.35-02); use --firmware 1.35 or later")
+		}
+		cfg.Identity = master.IdentityMasterLV
+	default:
+		return cfg, 0, usage("--identity %q: want lynx-ion or master-lv", o.identity)
+	}
+	if o.instance%32 != 0 {
+		return cfg, 0, usage("--battery-instance %d: the instance moves in steps of 32: 0, 32, 64 … 224 (S2 p.12)", o.instance)
+	}
+	cfg.InstanceBase = o.instance
 	switch o.epoch {
 	case "now":
 		cfg.Epoch = time.Now().UTC().Truncate(time.Microsecond)
