@@ -12,20 +12,12 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// canboatDir holds canboat's PGN definitions and lookups with their decoded samples (S1, the
-// project's read-only references: ../shared/reference/canboat beside the repository). The tests
-// read them as they are; LYNXSIM_CANBOAT_DIR points elsewhere. Without them the tests that need
-// them skip, saying so, and the hand-written cases still run.
+// canboatDir holds canboat's PGN definitions and lookups with their decoded samples (S1): the
+// repository's testdata/canboat, verbatim copies of the project's shared references (see its
+// README.md).
 func canboatDir(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("LYNXSIM_CANBOAT_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "reference", "canboat")
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("canboat reference files not found (%v); set LYNXSIM_CANBOAT_DIR", err)
-	}
-	return dir
+	return filepath.Join("..", "..", "testdata", "canboat")
 }
 
 // canboatPGN is the part of a canboat PGN definition the tests use.

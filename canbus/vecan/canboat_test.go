@@ -20,9 +20,9 @@ import (
 	"github.com/lynxsim/lynxsim/canbus/n2k"
 )
 
-// The canboat reference (protocol.md S1), read from testdata/canboat: copies of
+// The canboat reference (protocol.md S1), read from the repository's testdata/canboat: copies of
 // ../shared/reference/canboat, see testdata/canboat/README.md.
-const canboatDir = "testdata/canboat"
+const canboatDir = "../../testdata/canboat"
 
 type canboatPGN struct {
 	PGN       int             `yaml:"pgn"`
@@ -588,7 +588,7 @@ func TestRegistersAgreeWithCanboat(t *testing.T) {
 	assert.GreaterOrEqual(t, shared, 20, "the table and canboat share most battery registers")
 }
 
-// The copies in testdata/canboat are the shared originals, byte for byte, where those exist.
+// The copies in the repository's testdata/canboat are the shared originals, byte for byte, where those exist.
 func TestCanboatCopiesAreVerbatim(t *testing.T) {
 	shared := filepath.Join("..", "..", "..", "shared", "reference", "canboat")
 	if _, err := os.Stat(shared); err != nil {
