@@ -160,7 +160,7 @@ func (b *Battery) Step(now time.Duration) {
 			b.rejected++
 			continue
 		}
-		if a.Serial == b.serial {
+		if a.Prefix == batbus.PrefixHQ && a.Serial == b.serial {
 			b.address = a.Address
 			b.nextReport = now
 		}
@@ -169,6 +169,7 @@ func (b *Battery) Step(now time.Duration) {
 		if now >= b.nextAnnounce {
 			b.nextAnnounce = now + announcePeriod
 			_ = b.bus.Send(b.announce().Frame())
+			_ = b.bus.Send(b.describe().Frame())
 		}
 		return
 	}
@@ -180,8 +181,16 @@ func (b *Battery) Step(now time.Duration) {
 
 func (b *Battery) announce() batbus.Announce {
 	return batbus.Announce{
-		Chemistry: b.typ.Chemistry, Model: b.typ.Model, Cells: uint8(b.typ.Cells),
-		CapacityAh: uint16(b.typ.CapacityAh), Serial: b.serial, FromAddress: b.address,
+		Address:   batbus.TemporaryAddress(batbus.PrefixHQ, b.serial, 0),
+		Nameplate: batbus.Nameplate{Prefix: batbus.PrefixHQ, Serial: b.serial, Product: uint16(b.typ.Model)},
+	}
+}
+
+// describe is the Describe that follows every announce (protocol v1, docs/battery-bus.md §5.1).
+func (b *Battery) describe() batbus.Describe {
+	return batbus.Describe{
+		Address:   batbus.TemporaryAddress(batbus.PrefixHQ, b.serial, 0),
+		Chemistry: b.typ.Chemistry, Cells: uint8(b.typ.Cells), CapacityAh: uint16(b.typ.CapacityAh),
 	}
 }
 
@@ -189,18 +198,19 @@ func (b *Battery) report() {
 	lowV, highV := b.CellVolts()
 	lowT, highT := b.CellCelsius()
 	terminal := b.OpenCircuitVolts() + b.amps*b.ResistanceOhms()
+	// The highest value of each field is its not-available value: saturate one below it.
 	_ = b.bus.Send(batbus.Status{
 		Address:       b.address,
-		Millivolts:    uint32(wire(terminal*1000, 0, math.MaxUint32)),
-		Deciamps:      int16(wire(b.amps*10, math.MinInt16, math.MaxInt16)),
+		Centivolts:    uint16(wire(terminal*100, 0, math.MaxUint16-1)),
+		Deciamps:      int16(wire(b.amps*10, math.MinInt16, math.MaxInt16-1)),
 		SOCHundredths: uint16(wire(b.SOCPercent()*100, 0, 10000)),
 	}.Frame())
-	_ = b.bus.Send(batbus.Cells{
+	_ = b.bus.Send(batbus.Extremes{
 		Address:        b.address,
-		MinMillivolts:  uint16(wire(lowV*1000, 0, math.MaxUint16)),
-		MaxMillivolts:  uint16(wire(highV*1000, 0, math.MaxUint16)),
-		MinDeciCelsius: int16(wire(lowT*10, math.MinInt16, math.MaxInt16)),
-		MaxDeciCelsius: int16(wire(highT*10, math.MinInt16, math.MaxInt16)),
+		MinMillivolts:  uint16(wire(lowV*1000, 0, math.MaxUint16-1)),
+		MaxMillivolts:  uint16(wire(highV*1000, 0, math.MaxUint16-1)),
+		MinDeciCelsius: int16(wire(lowT*10, math.MinInt16, math.MaxInt16-1)),
+		MaxDeciCelsius: int16(wire(highT*10, math.MinInt16, math.MaxInt16-1)),
 	}.Frame())
 }
 

@@ -251,16 +251,25 @@ func (r *rig) send(t testing.TB, f can.Frame) {
 }
 
 func TestAnnouncesUntilAssigned(t *testing.T) {
-	for _, serial := range []uint32{1746_0000, 1746_0001, 1746_0004, 0xFFFF_FFFF} {
+	for _, serial := range []uint32{1746_0000, 1746_0001, 1746_0004, batbus.MaxSerial} {
 		t.Run(fmt.Sprint(serial), func(t *testing.T) {
 			r := newRig(t, serial, 50)
 			frames := r.run(2 * time.Second)
-			want := batbus.Announce{Chemistry: batbus.ChemistryLFP, Model: 2, Cells: 8, CapacityAh: 280, Serial: serial, FromAddress: batbus.Unassigned}
+			temporary := batbus.TemporaryAddress(batbus.PrefixHQ, serial, 0)
+			want := batbus.Announce{Address: temporary, Nameplate: batbus.Nameplate{Prefix: batbus.PrefixHQ, Serial: serial, Product: 2}}
+			wantDescribe := batbus.Describe{Address: temporary, Chemistry: batbus.ChemistryLFP, Cells: 8, CapacityAh: 280}
 			// The phase is spread by serial; after it, one announce every 500 ms.
 			phase := time.Duration(serial%5) * 100 * time.Millisecond
 			first := max(phase, step) // nothing is sent before the first step
 			var at []time.Duration
-			for _, tf := range frames {
+			for i, tf := range frames {
+				if i%2 == 1 { // a Describe follows every Announce
+					d, err := batbus.ParseDescribe(tf.f)
+					require.NoError(t, err)
+					assert.Equal(t, wantDescribe, d)
+					assert.Equal(t, frames[i-1].at, tf.at)
+					continue
+				}
 				a, err := batbus.ParseAnnounce(tf.f)
 				require.NoError(t, err)
 				assert.Equal(t, want, a)
@@ -284,9 +293,9 @@ func TestAssign(t *testing.T) {
 		address  uint8 // after the frame; Unassigned: it was not taken
 		rejected uint64
 	}{
-		{"for its serial", batbus.Assign{Serial: serial, Address: 7}.Frame(), 7, 0},
-		{"highest address", batbus.Assign{Serial: serial, Address: batbus.MaxBatteries}.Frame(), batbus.MaxBatteries, 0},
-		{"for another serial", batbus.Assign{Serial: serial + 1, Address: 7}.Frame(), batbus.Unassigned, 0},
+		{"for its serial", batbus.Assign{Prefix: batbus.PrefixHQ, Serial: serial, Address: 7}.Frame(), 7, 0},
+		{"highest address", batbus.Assign{Prefix: batbus.PrefixHQ, Serial: serial, Address: batbus.MaxBatteries}.Frame(), batbus.MaxBatteries, 0},
+		{"for another serial", batbus.Assign{Prefix: batbus.PrefixHQ, Serial: serial + 1, Address: 7}.Frame(), batbus.Unassigned, 0},
 		// Malformed assigns, built by hand: the firmware counts them and keeps its state.
 		{"address 0", assignFrame(serial, 0, 8), batbus.Unassigned, 1},
 		{"address 65", assignFrame(serial, batbus.MaxBatteries+1, 8), batbus.Unassigned, 1},
@@ -305,14 +314,16 @@ func TestAssign(t *testing.T) {
 			assert.Equal(t, tt.address, r.bat.Address())
 			assert.Equal(t, tt.rejected, r.bat.Rejected())
 
-			var announces, reports int
+			var announces, describes, reports int
 			for _, tf := range r.run(3 * time.Second) {
 				msg, addr, ok := batbus.Split(tf.f)
 				require.True(t, ok)
 				switch msg {
 				case batbus.MsgAnnounce:
 					announces++
-				case batbus.MsgStatus, batbus.MsgCells:
+				case batbus.MsgDescribe:
+					describes++
+				case batbus.MsgStatus, batbus.MsgExtremes:
 					reports++
 					assert.Equal(t, tt.address, addr, "reports come from the assigned address")
 				default:
@@ -321,9 +332,11 @@ func TestAssign(t *testing.T) {
 			}
 			if tt.address == batbus.Unassigned {
 				assert.Equal(t, 6, announces, "an unassigned battery keeps announcing")
+				assert.Equal(t, 6, describes, "and describing")
 				assert.Zero(t, reports)
 			} else {
 				assert.Zero(t, announces, "an assigned battery stops announcing")
+				assert.Zero(t, describes)
 				assert.Equal(t, 12, reports)
 			}
 		})
@@ -331,8 +344,8 @@ func TestAssign(t *testing.T) {
 }
 
 func assignFrame(serial uint32, address uint8, length uint8) can.Frame {
-	f := can.Frame{ID: batbus.ID(batbus.MsgAssign, batbus.MasterAddress), IsExtended: true, Length: length}
-	f.Data = can.Data{byte(serial), byte(serial >> 8), byte(serial >> 16), byte(serial >> 24), address, 0xFF, 0xFF, 0xFF}
+	f := can.Frame{ID: batbus.ID(batbus.MsgAssign, batbus.Broadcast), IsExtended: true, Length: length}
+	f.Data = can.Data{'H', 'Q', byte(serial), byte(serial >> 8), byte(serial >> 16), byte(serial >> 24), address, 0xFF}
 	return f
 }
 
@@ -341,7 +354,7 @@ func TestReports(t *testing.T) {
 	const amps = -42.3
 	r := newRig(t, serial, 63.21)
 	r.run(700 * time.Millisecond)
-	r.send(t, batbus.Assign{Serial: serial, Address: 5}.Frame())
+	r.send(t, batbus.Assign{Prefix: batbus.PrefixHQ, Serial: serial, Address: 5}.Frame())
 	r.bat.Flow(amps, step)
 	assignedAt := r.now + step
 
@@ -361,11 +374,11 @@ func TestReports(t *testing.T) {
 				require.NoError(t, err)
 				assert.InDelta(t, r.bat.SOCPercent(), float64(s.SOCHundredths)/100, 0.005)
 				terminal := r.bat.OpenCircuitVolts() + amps*r.bat.ResistanceOhms()
-				assert.InDelta(t, terminal, float64(s.Millivolts)/1000, 0.0105, "10 mV on the wire")
+				assert.InDelta(t, terminal, float64(s.Centivolts)/100, 0.0105, "10 mV on the wire")
 				assert.Equal(t, int16(-423), s.Deciamps)
-			case batbus.MsgCells:
+			case batbus.MsgExtremes:
 				cells = append(cells, r.now)
-				c, err := batbus.ParseCells(f)
+				c, err := batbus.ParseExtremes(f)
 				require.NoError(t, err)
 				low, high := r.bat.CellVolts()
 				assert.InDelta(t, low, float64(c.MinMillivolts)/1000, 0.0005)
@@ -395,27 +408,27 @@ func TestReportsSaturate(t *testing.T) {
 		deciamps      int16
 		zeroMillivolt bool // the terminal voltage is below zero
 	}{
-		{"4 kA charge", 4000, math.MaxInt16, false},
+		{"4 kA charge", 4000, math.MaxInt16 - 1, false}, // 0x7FFF is "not available"
 		{"4 kA discharge", -4000, math.MinInt16, false},
 		{"short circuit", -100_000, math.MinInt16, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t, 11, 50)
-			r.send(t, batbus.Assign{Serial: 11, Address: 1}.Frame())
+			r.send(t, batbus.Assign{Prefix: batbus.PrefixHQ, Serial: 11, Address: 1}.Frame())
 			r.bat.Flow(tt.amps, time.Millisecond)
 			frames := r.step()
 			require.Len(t, frames, 2)
 			s, err := batbus.ParseStatus(frames[0])
 			require.NoError(t, err)
 			assert.Equal(t, tt.deciamps, s.Deciamps)
-			c, err := batbus.ParseCells(frames[1])
+			c, err := batbus.ParseExtremes(frames[1])
 			require.NoError(t, err)
 			if tt.zeroMillivolt {
-				assert.Zero(t, s.Millivolts)
+				assert.Zero(t, s.Centivolts)
 				assert.Zero(t, c.MinMillivolts)
 			} else {
-				assert.Positive(t, s.Millivolts)
+				assert.Positive(t, s.Centivolts)
 			}
 		})
 	}
@@ -430,7 +443,7 @@ func BenchmarkStep(b *testing.B) {
 	}{{"10ms", step}, {"reporting", reportPeriod}} {
 		b.Run(bc.name, func(b *testing.B) {
 			r := newRig(b, 21, 50)
-			r.send(b, batbus.Assign{Serial: 21, Address: 1}.Frame())
+			r.send(b, batbus.Assign{Prefix: batbus.PrefixHQ, Serial: 21, Address: 1}.Frame())
 			r.step()
 			require.Equal(b, uint8(1), r.bat.Address())
 			r.run(time.Second) // let every buffer reach its working size

@@ -82,15 +82,19 @@ func (r *rig) advance(d time.Duration) {
 	}
 }
 
+// announce sends what an unassigned battery sends each period: an Announce and a Describe from its
+// temporary address.
 func (r *rig) announce(serial uint32, chem batbus.Chemistry, model, cells uint8) {
-	require.NoError(r.t, r.bat.Send(batbus.Announce{Chemistry: chem, Model: model, Cells: cells, CapacityAh: 280, Serial: serial, FromAddress: batbus.Unassigned}.Frame()))
+	temporary := batbus.TemporaryAddress(batbus.PrefixHQ, serial, 0)
+	require.NoError(r.t, r.bat.Send(batbus.Announce{Address: temporary, Nameplate: batbus.Nameplate{Prefix: batbus.PrefixHQ, Serial: serial, Product: uint16(model)}}.Frame()))
+	require.NoError(r.t, r.bat.Send(batbus.Describe{Address: temporary, Chemistry: chem, Cells: cells, CapacityAh: 280}.Frame()))
 }
 
 // report sends a status and a cells frame for every address 1..n.
 func (r *rig) report(n int, minMillivolts, maxMillivolts uint16) {
 	for a := 1; a <= n; a++ {
-		require.NoError(r.t, r.bat.Send(batbus.Status{Address: uint8(a), Millivolts: 26_400, SOCHundredths: 5000}.Frame()))
-		require.NoError(r.t, r.bat.Send(batbus.Cells{Address: uint8(a), MinMillivolts: minMillivolts, MaxMillivolts: maxMillivolts, MinDeciCelsius: 250, MaxDeciCelsius: 260}.Frame()))
+		require.NoError(r.t, r.bat.Send(batbus.Status{Address: uint8(a), Centivolts: 2640, SOCHundredths: 5000}.Frame()))
+		require.NoError(r.t, r.bat.Send(batbus.Extremes{Address: uint8(a), MinMillivolts: minMillivolts, MaxMillivolts: maxMillivolts, MinDeciCelsius: 250, MaxDeciCelsius: 260}.Frame()))
 	}
 }
 
@@ -240,7 +244,7 @@ func TestHostileBatteryFrames(t *testing.T) {
 	r.registerAndReport(1)
 	before := r.m.Counters()
 	require.NoError(t, r.bat.Send(batbus.Status{Address: 9, SOCHundredths: 100}.Frame()))
-	require.NoError(t, r.bat.Send(batbus.Cells{Address: 1, MinMillivolts: 3000, MaxMillivolts: 65000}.Frame()))
+	require.NoError(t, r.bat.Send(batbus.Extremes{Address: 1, MinMillivolts: 3000, MaxMillivolts: 65000}.Frame()))
 	require.NoError(t, r.bat.Send(can.Frame{ID: 0x123, Length: 2}))
 	r.advance(step)
 	c := r.m.Counters()

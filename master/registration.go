@@ -16,13 +16,22 @@ type registration struct {
 	batteries   []*batteryInfo // in address order once assigned
 	lastNewSeen time.Duration
 	assigned    bool
+	// pending holds the last Announce from each temporary address until the Describe that
+	// follows it from the same address (protocol v1, docs/battery-bus.md §5.1).
+	pending [int(batbus.LastTemporary-batbus.FirstTemporary) + 1]batbus.Announce
+}
+
+// announced is what a battery says of itself while unassigned: its Announce and its Describe.
+type announced struct {
+	batbus.Nameplate
+	batbus.Describe
 }
 
 type batteryInfo struct {
-	announce batbus.Announce
+	announce announced
 	address  uint8
 	status   batbus.Status
-	cells    batbus.Cells
+	cells    batbus.Extremes
 	reported bool // a status and a cells frame have arrived
 	gotCells bool
 	gotStat  bool
@@ -68,7 +77,9 @@ func (m *Master) receiveBatteryBus() {
 		switch msg {
 		case batbus.MsgAnnounce:
 			m.onAnnounce(f)
-		case batbus.MsgStatus, batbus.MsgCells:
+		case batbus.MsgDescribe:
+			m.onDescribe(f)
+		case batbus.MsgStatus, batbus.MsgExtremes:
 			b := m.reg.byAddress(addr)
 			if b == nil {
 				m.counters.BatteryFramesIgnored++
@@ -81,7 +92,7 @@ func (m *Master) receiveBatteryBus() {
 	}
 }
 
-// onAnnounce registers a battery that announces itself while registration is open. Announces
+// onAnnounce keeps a battery's Announce until its Describe completes it (onDescribe). Announces
 // after registration closed are counted and ignored: a battery joining a running bank needs a
 // restart of the master, as on the real device.
 func (m *Master) onAnnounce(f can.Frame) {
@@ -91,12 +102,31 @@ func (m *Master) onAnnounce(f can.Frame) {
 		return
 	}
 	if m.reg.assigned {
-		if b := m.reg.find(a.Serial); b != nil && a.FromAddress == batbus.Unassigned {
+		if b := m.reg.find(a.Serial); b != nil {
 			// The battery lost its address (restarted): tell it again.
-			m.send(m.batBus, batbus.Assign{Serial: a.Serial, Address: b.address}.Frame())
+			m.send(m.batBus, batbus.Assign{Prefix: a.Prefix, Serial: a.Serial, Address: b.address}.Frame())
 			return
 		}
 		m.counters.BatteryFramesIgnored++
+		return
+	}
+	m.reg.pending[a.Address-batbus.FirstTemporary] = a
+}
+
+// onDescribe registers a battery that announced itself while registration is open: the Describe
+// from the temporary address of its Announce.
+func (m *Master) onDescribe(f can.Frame) {
+	d, err := batbus.ParseDescribe(f)
+	if err != nil {
+		m.counters.BatteryFramesRejected++
+		return
+	}
+	if m.reg.assigned || d.Address < batbus.FirstTemporary {
+		return
+	}
+	a := &m.reg.pending[d.Address-batbus.FirstTemporary]
+	if a.Address != d.Address {
+		m.counters.BatteryFramesIgnored++ // no Announce before it
 		return
 	}
 	if m.reg.find(a.Serial) != nil {
@@ -106,9 +136,9 @@ func (m *Master) onAnnounce(f can.Frame) {
 		m.counters.BatteryFramesIgnored++
 		return
 	}
-	m.reg.batteries = append(m.reg.batteries, &batteryInfo{announce: a})
+	m.reg.batteries = append(m.reg.batteries, &batteryInfo{announce: announced{a.Nameplate, d}})
 	m.reg.lastNewSeen = m.now
-	m.log.Add(events.Entry{At: m.now, Severity: events.SeverityInfo, Message: fmt.Sprintf("battery serial %d announced: %s, %d cells, %d Ah", a.Serial, a.Chemistry, a.Cells, a.CapacityAh)})
+	m.log.Add(events.Entry{At: m.now, Severity: events.SeverityInfo, Message: fmt.Sprintf("battery serial %d announced: %s, %d cells, %d Ah", a.Serial, d.Chemistry, d.Cells, d.CapacityAh)})
 }
 
 func (m *Master) onReport(b *batteryInfo, msg batbus.Message, f can.Frame) {
@@ -120,8 +150,8 @@ func (m *Master) onReport(b *batteryInfo, msg batbus.Message, f can.Frame) {
 			return
 		}
 		b.status, b.gotStat = s, true
-	case batbus.MsgCells:
-		c, err := batbus.ParseCells(f)
+	case batbus.MsgExtremes:
+		c, err := batbus.ParseExtremes(f)
 		if err != nil {
 			m.counters.BatteryFramesRejected++
 			return
@@ -180,7 +210,7 @@ func (m *Master) checkBank() events.ErrorCode {
 	first := m.reg.batteries[0].announce
 	for _, b := range m.reg.batteries[1:] {
 		a := b.announce
-		if a.Chemistry != first.Chemistry || a.Model != first.Model || a.Cells != first.Cells {
+		if a.Chemistry != first.Chemistry || a.Product != first.Product || a.Cells != first.Cells {
 			return events.ErrBatteryType // #4, S2 p.18
 		}
 	}
@@ -202,7 +232,7 @@ func (m *Master) assignAddresses() {
 	})
 	for i, b := range m.reg.batteries {
 		b.address = uint8(i + 1)
-		m.send(m.batBus, batbus.Assign{Serial: b.announce.Serial, Address: b.address}.Frame())
+		m.send(m.batBus, batbus.Assign{Prefix: b.announce.Prefix, Serial: b.announce.Serial, Address: b.address}.Frame())
 	}
 	m.reg.assigned = true
 }

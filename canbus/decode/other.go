@@ -56,11 +56,8 @@ func decodeBatteryBus(m *Message, f can.Frame) bool {
 			m.Err = err.Error()
 			return true
 		}
-		m.addText("chemistry", a.Chemistry.String(), float64(a.Chemistry))
-		m.add("model", float64(a.Model), "")
-		m.add("cells", float64(a.Cells), "")
-		m.add("capacity", float64(a.CapacityAh), "Ah")
-		m.add("serial", float64(a.Serial), "")
+		m.addText("serial", a.SerialString(), float64(a.Serial))
+		m.add("product", float64(a.Product), "")
 	case batbus.MsgAssign:
 		m.Name = "Battery Assign"
 		a, err := batbus.ParseAssign(f)
@@ -77,12 +74,12 @@ func decodeBatteryBus(m *Message, f can.Frame) bool {
 			m.Err = err.Error()
 			return true
 		}
-		m.add("voltage", float64(s.Millivolts)/1000, "V")
+		m.add("voltage", float64(s.Centivolts)/100, "V")
 		m.add("current", float64(s.Deciamps)/10, "A")
 		m.add("soc", float64(s.SOCHundredths)/100, "%")
-	case batbus.MsgCells:
+	case batbus.MsgExtremes:
 		m.Name = "Battery Cells"
-		c, err := batbus.ParseCells(f)
+		c, err := batbus.ParseExtremes(f)
 		if err != nil {
 			m.Err = err.Error()
 			return true
