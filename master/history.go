@@ -15,6 +15,7 @@ import (
 type history struct {
 	lastErrors          [4]lastError // latest first
 	shutdownsDueToError uint16
+	autoSyncs           uint32 // SOC synchronisations to 100 % at full (0x0309)
 
 	started                    bool
 	minVolts, maxVolts         float64
@@ -95,7 +96,7 @@ func (h *history) get(reg vecan.Register) (uint32, bool) {
 	case vecan.RegHistMaxVoltage:
 		return sn32(h.maxVolts * 100), true
 	case vecan.RegHistNrOfAutoSyncs:
-		return 0, true
+		return h.autoSyncs, true
 	case vecan.RegHistKWhOut:
 		return uint32(math.Round(h.dischargedKWh * 100)), true
 	case vecan.RegHistKWhIn:

@@ -83,6 +83,11 @@ type Config struct {
 	// issue tracker asks for the acknowledgement, so it is the default and can be switched off.
 	VREGAckOnSuccess bool
 
+	// TTGFilter and TTGFilterFast are the time constants of the current average behind the time
+	// to go, before and from v1.23 ("Updated Time to Go calculation, faster response", changelog
+	// 1.23-08). No source gives either: assumptions, a slow and a fast average.
+	TTGFilter, TTGFilterFast time.Duration
+
 	// ChargeStopCellVolts and DischargeStopCellVolts open allowed-to-charge and
 	// allowed-to-discharge: 3.52 V and 2.8 V are the only published values of the family, the
 	// Victron Lynx Ion 24V/180Ah's (limits.md §1.4, L7).
@@ -111,6 +116,8 @@ func DefaultConfig(profile *firmware.Profile) Config {
 		Serial:                   "17380001",
 		InstanceBase:             0,
 		HeartbeatPeriod:          60 * time.Second,
+		TTGFilter:                5 * time.Minute,
+		TTGFilterFast:            30 * time.Second,
 		VREGAckOnSuccess:         true,
 	}
 }
@@ -141,6 +148,8 @@ type Master struct {
 	counters     Counters
 	lastShunt    float64
 	history      history
+	ttgAvgAmps   float64
+	ttgAvgKnown  bool
 	settings     Settings
 	relayClosed  bool
 	linkOverride struct {
@@ -248,16 +257,6 @@ func (m *Master) stepGoingToRun() {
 	if m.now-m.stateSince >= m.cfg.ContactorFeedbackTimeout {
 		m.fail(events.ErrContactor)
 	}
-}
-
-// stepRunning counts charge through the shunt (trapezoidal over the step) into the SOC.
-func (m *Master) stepRunning(dt time.Duration) {
-	amps := m.hw.ShuntAmps()
-	if capacity := m.reg.bankAh(m.cfg.Series); capacity > 0 && dt > 0 {
-		ah := (amps + m.lastShunt) / 2 * dt.Hours()
-		m.socPct = math.Max(0, math.Min(100, m.socPct+100*ah/capacity))
-	}
-	m.lastShunt = amps
 }
 
 // Error returns the active error, events.ErrNone when there is none.

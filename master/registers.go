@@ -243,18 +243,6 @@ func (m *Master) consumedAh() float64 {
 	return (m.socPct - 100) / 100 * m.reg.bankAh(m.cfg.Series)
 }
 
-// timeToGo is the time until empty at the present discharge current, or -1 when not
-// discharging. PROVISIONAL: the filtered time to go of changelog 1.08-02 and 1.23-08 comes with
-// the master issue.
-func (m *Master) timeToGo() time.Duration {
-	amps := m.hw.ShuntAmps()
-	if !m.socKnown || amps >= -chargingDeadbandAmps {
-		return -1
-	}
-	remainingAh := m.socPct / 100 * m.reg.bankAh(m.cfg.Series)
-	return time.Duration(remainingAh / -amps * float64(time.Hour))
-}
-
 func pair(lo, hi float64) uint32 {
 	return uint32(uint16(math.Round(lo))) | uint32(uint16(math.Round(hi)))<<16
 }
