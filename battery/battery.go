@@ -1,6 +1,7 @@
 package battery
 
 import (
+	"fmt"
 	"math"
 	"time"
 
@@ -10,212 +11,280 @@ import (
 	"github.com/lynxsim/lynxsim/canbus/batbus"
 )
 
-// Battery is one simulated battery module: its cells (the electrical side, stepped by the plant
-// through Flow) and its slave firmware (a node on the battery bus, stepped by the driver).
+// Battery is one simulated battery: its Module (the cells, stepped by the plant through Flow) and
+// the small slave firmware it runs on the battery bus (lynxsim's protocol v1, docs/battery-bus.md),
+// stepped by the driver. The firmware announces itself until the master assigns it an address,
+// then reports Status and Extremes every 500 ms, every cell voltage and temperature sensor at the
+// master's detail period, terminals every second, environment and identity every 5 s; it executes
+// the master's commands (balancing, fans, shutdown, identify, firmware update) and watches the
+// master's heartbeat for its own communication timeout.
 type Battery struct {
-	typ    Type
-	serial uint32
-	cells  []cell
-	// ambientCelsius is the temperature the module settles to without current.
-	ambientCelsius float64
+	mod *Module
+	bus canbus.Bus
+	rx  []can.Frame
 
-	bus     canbus.Bus
-	rx      []can.Frame
-	address uint8
-	// amps is the current of the last Flow, positive while charging.
-	amps         float64
-	nextAnnounce time.Duration
-	nextReport   time.Duration
-	rejected     uint64
-}
+	nameplate batbus.Nameplate
+	address   uint8 // batbus.Unassigned until assigned
+	attempt   uint8 // temporary-address attempt, moved on by announce collisions
 
-type cell struct {
-	capacityAh float64
-	chargeAh   float64
-	celsius    float64
-}
-
-// Timing of the provisional slave firmware.
-const (
-	announcePeriod = 500 * time.Millisecond
-	reportPeriod   = 500 * time.Millisecond
-	// thermalSeconds is the time constant with which a module's cells settle to ambient: a
-	// 20–30 kg module in still air, an assumption of this first model.
-	thermalSeconds = 3600.0
-	// cellHeatCapacity is J/K of one 280 Ah prismatic cell (about 5.4 kg at 1 000 J/(kg·K)).
-	cellHeatCapacity = 5400.0
-)
-
-// New returns a battery of type t with serial number serial at soc percent and ambient
-// temperature, attached to the battery bus. Cell capacities spread by up to ±1 % in a pattern
-// fixed by the serial number, so that cells drift apart as real ones do and runs stay repeatable.
-func New(t Type, serial uint32, socPercent, ambientCelsius float64, bus canbus.Bus) *Battery {
-	b := &Battery{
-		typ: t, serial: serial, ambientCelsius: ambientCelsius, bus: bus, address: batbus.Unassigned,
-		// Spread the announce phase over 0–400 ms by serial, so that a bank's batteries do not
-		// all talk in the same step.
-		nextAnnounce: time.Duration(serial%5) * 100 * time.Millisecond,
+	nextAnnounce, nextStatus, nextExtremes, nextDetail time.Duration
+	nextTerminals, nextEnvironment, nextIdentity       time.Duration
+	detailPeriod                                       time.Duration
+	lastHeartbeat                                      time.Duration
+	heardHeartbeat, commTimeout                        bool
+	sequence                                           uint8
+	fan                                                batbus.FanMode
+	identifyUntil                                      time.Duration
+	lastCommand                                        struct {
+		valid bool
+		code  batbus.CommandCode
+		tag   uint8
+		ack   batbus.CommandAck
 	}
-	b.cells = make([]cell, t.Cells)
-	for i := range b.cells {
-		// A small, deterministic pseudo-random spread from the serial and the cell index.
-		h := uint32(serial)*2654435761 + uint32(i)*40503
-		spread := (float64(h%2001)/1000 - 1) * 0.01
-		c := &b.cells[i]
-		c.capacityAh = t.CapacityAh * (1 + spread)
-		c.chargeAh = c.capacityAh * math.Max(0, math.Min(100, socPercent)) / 100
-		c.celsius = ambientCelsius
-	}
-	return b
+	update updateState
+
+	// Firmware faults (InjectFirmware): a battery that fell silent, one that floods the bus, and
+	// one that announces another product than it is.
+	silent, babbling bool
+	productOverride  uint16
+	selfTestFailures batbus.SelfTestFailures
+
+	counters Counters
+	cellBuf  []float64
+	tempBuf  []float64
 }
+
+// Counters count what the firmware did and refused.
+type Counters struct {
+	Rejected   uint64 // frames of the protocol that failed their checks
+	Commands   uint64 // commands executed
+	SendErrors uint64
+}
+
+// updateState follows a firmware update (docs/battery-bus.md, the update section): the image is
+// received block by block, each block checked by its CRC-16, the whole by the image CRC.
+type updateState struct {
+	active      bool
+	imageSize   uint32
+	block       []byte // the block being received
+	nextBlock   uint16
+	imageCRC    uint16
+	lastBlockAt time.Duration
+}
+
+// New returns a battery of type t with serial number serial (the 9 digits after the prefix,
+// YYWW and 5 digits), every cell at socPercent and ambientCelsius, attached to the battery bus.
+func New(t Type, serial uint32, socPercent, ambientCelsius float64, bus canbus.Bus) (*Battery, error) {
+	if serial > batbus.MaxSerial {
+		return nil, fmt.Errorf("battery serial %d: at most 9 digits (YYWW and a 5-digit unit number)", serial)
+	}
+	mod, err := NewModule(t, serial, socPercent, ambientCelsius, uint64(serial))
+	if err != nil {
+		return nil, err
+	}
+	b := &Battery{mod: mod, bus: bus, address: batbus.Unassigned, detailPeriod: batbus.CellVoltagesPeriod, fan: batbus.FanAuto}
+	b.nameplate = batbus.Nameplate{Prefix: prefixOf(t), Serial: serial, Product: t.ProductID}
+	b.nextAnnounce = batbus.AnnounceOffset(serial)
+	return b, nil
+}
+
+func prefixOf(t Type) [2]byte {
+	p := [2]byte{'H', 'Q'}
+	if len(t.SerialPrefix) == 2 {
+		p = [2]byte{t.SerialPrefix[0], t.SerialPrefix[1]}
+	}
+	return p
+}
+
+// Module returns the battery's cells.
+func (b *Battery) Module() *Module { return b.mod }
 
 // Type returns the battery's type.
-func (b *Battery) Type() Type { return b.typ }
+func (b *Battery) Type() Type { return b.mod.Type() }
 
-// Serial returns the battery's serial number.
-func (b *Battery) Serial() uint32 { return b.serial }
+// Serial returns the battery's serial number (without its prefix).
+func (b *Battery) Serial() uint32 { return b.mod.Serial() }
+
+// SerialString returns the serial as printed on the battery, e.g. "HQ174600001".
+func (b *Battery) SerialString() string { return b.nameplate.SerialString() }
 
 // Address returns the battery-bus address the master assigned, or batbus.Unassigned.
 func (b *Battery) Address() uint8 { return b.address }
 
-// Rejected counts frames the firmware received and refused as malformed.
-func (b *Battery) Rejected() uint64 { return b.rejected }
+// Counters returns the firmware's counters.
+func (b *Battery) Counters() Counters { return b.counters }
 
-// OpenCircuitVolts is the sum of the cells' open-circuit voltages.
-func (b *Battery) OpenCircuitVolts() float64 {
-	var v float64
-	for i := range b.cells {
-		v += b.cells[i].ocv()
-	}
-	return v
-}
+// CommTimeout reports whether the battery has missed the master's heartbeat since it was assigned.
+func (b *Battery) CommTimeout() bool { return b.commTimeout }
+
+// The electrical face, for the plant: the module's.
+
+// OpenCircuitVolts is the module's internal source voltage.
+func (b *Battery) OpenCircuitVolts() float64 { return b.mod.OpenCircuitVolts() }
 
 // ResistanceOhms is the module's internal resistance.
-func (b *Battery) ResistanceOhms() float64 { return b.typ.CellOhms * float64(len(b.cells)) }
+func (b *Battery) ResistanceOhms() float64 { return b.mod.ResistanceOhms() }
 
-// Flow passes amps (positive: charging) through the module for dt: the cells' charge changes and
-// the I²R loss warms them, while they cool towards ambient.
-//
-// The temperature follows C·dT/dt = I²R − C·(T − ambient)/τ, solved exactly over dt for the
-// constant current: T settles exponentially towards ambient + I²R·τ/C. An explicit Euler step
-// would depend on the step size, overshoot past the settling temperature once dt exceeds τ and
-// diverge once it exceeds 2τ, as one long Flow in a test or a coarse scenario step can.
-func (b *Battery) Flow(amps float64, dt time.Duration) {
-	b.amps = amps
-	hours := dt.Hours()
-	decay := math.Exp(-dt.Seconds() / thermalSeconds)
-	// The temperature rise above ambient at which cooling carries away all the I²R heat.
-	equilibriumRise := amps * amps * b.typ.CellOhms * thermalSeconds / cellHeatCapacity
-	for i := range b.cells {
-		c := &b.cells[i]
-		c.chargeAh = math.Max(0, math.Min(c.capacityAh, c.chargeAh+amps*hours))
-		settled := b.ambientCelsius + equilibriumRise
-		c.celsius = settled + (c.celsius-settled)*decay
-	}
-}
+// Flow passes amps (positive: charging) through the module for dt.
+func (b *Battery) Flow(amps float64, dt time.Duration) { b.mod.Flow(amps, dt) }
 
-// SOCPercent is the charge of the module: that of its emptiest cell, which limits it.
-func (b *Battery) SOCPercent() float64 {
-	soc := 100.0
-	for i := range b.cells {
-		soc = math.Min(soc, b.cells[i].soc())
-	}
-	return soc
-}
-
-// CellVolts returns the lowest and highest cell terminal voltage under the present current.
-func (b *Battery) CellVolts() (lowest, highest float64) {
-	lowest, highest = math.Inf(1), math.Inf(-1)
-	for i := range b.cells {
-		v := b.cells[i].ocv() + b.amps*b.typ.CellOhms
-		lowest, highest = math.Min(lowest, v), math.Max(highest, v)
-	}
-	return lowest, highest
-}
-
-// CellCelsius returns the lowest and highest cell temperature.
-func (b *Battery) CellCelsius() (lowest, highest float64) {
-	lowest, highest = math.Inf(1), math.Inf(-1)
-	for i := range b.cells {
-		lowest, highest = math.Min(lowest, b.cells[i].celsius), math.Max(highest, b.cells[i].celsius)
-	}
-	return lowest, highest
-}
-
-func (c *cell) soc() float64 { return 100 * c.chargeAh / c.capacityAh }
-
-func (c *cell) ocv() float64 { return lfpOCV.at(c.soc()) }
-
-// Step runs the slave firmware: take the master's frames, then announce until registered and
-// report once registered.
+// Step runs the firmware at now.
 func (b *Battery) Step(now time.Duration) {
 	b.rx = b.bus.Receive(b.rx[:0])
-	for _, f := range b.rx {
-		msg, _, ok := batbus.Split(f)
-		if !ok || msg != batbus.MsgAssign {
-			continue
-		}
-		a, err := batbus.ParseAssign(f)
-		if err != nil {
-			b.rejected++
-			continue
-		}
-		if a.Prefix == batbus.PrefixHQ && a.Serial == b.serial {
-			b.address = a.Address
-			b.nextReport = now
-		}
-	}
-	if b.address == batbus.Unassigned {
-		if now >= b.nextAnnounce {
-			b.nextAnnounce = now + announcePeriod
-			_ = b.bus.Send(b.announce().Frame())
-			_ = b.bus.Send(b.describe().Frame())
+	if !b.mod.Awake() {
+		// Asleep after CmdShutdown: CAN activity addressed to us wakes the electronics
+		// (docs/battery-bus.md, Shutdown), anything else is not even seen.
+		for _, f := range b.rx {
+			if c, err := batbus.ParseCommand(f); err == nil && c.Code == batbus.CmdWake && (c.To == b.address || c.To == batbus.Broadcast) {
+				b.mod.Wake()
+			}
 		}
 		return
 	}
-	if now >= b.nextReport {
-		b.nextReport = now + reportPeriod
-		b.report()
+	for _, f := range b.rx {
+		b.receive(now, f)
+	}
+	b.watchHeartbeat(now)
+	b.thermostat()
+	if b.silent {
+		return
+	}
+	if b.address == batbus.Unassigned {
+		if now >= b.nextAnnounce {
+			b.nextAnnounce = now + batbus.AnnouncePeriod
+			temp := batbus.TemporaryAddress(b.nameplate.Prefix, b.nameplate.Serial, b.attempt)
+			np := b.nameplate
+			if b.productOverride != 0 {
+				np.Product = b.productOverride
+			}
+			b.send(batbus.Announce{Address: temp, Nameplate: np}.Frame())
+			b.send(b.describe(temp).Frame())
+		}
+		return
+	}
+	b.report(now)
+}
+
+func (b *Battery) send(f can.Frame) {
+	if err := b.bus.Send(f); err != nil {
+		b.counters.SendErrors++
 	}
 }
 
-func (b *Battery) announce() batbus.Announce {
-	return batbus.Announce{
-		Address:   batbus.TemporaryAddress(batbus.PrefixHQ, b.serial, 0),
-		Nameplate: batbus.Nameplate{Prefix: batbus.PrefixHQ, Serial: b.serial, Product: uint16(b.typ.Model)},
+// receive handles one frame of the bus.
+func (b *Battery) receive(now time.Duration, f can.Frame) {
+	msg, addr, ok := batbus.Split(f)
+	if !ok {
+		return
+	}
+	var err error
+	switch msg {
+	case batbus.MsgAssign:
+		var a batbus.Assign
+		if a, err = batbus.ParseAssign(f); err == nil && a.Prefix == b.nameplate.Prefix && a.Serial == b.nameplate.Serial {
+			b.assigned(now, a.Address)
+		}
+	case batbus.MsgRelease:
+		var r batbus.Release
+		if r, err = batbus.ParseRelease(f); err == nil && b.address != batbus.Unassigned && (r.To == b.address || r.To == batbus.Broadcast) {
+			b.release(now)
+		}
+	case batbus.MsgHeartbeat:
+		var h batbus.Heartbeat
+		if h, err = batbus.ParseHeartbeat(f); err == nil {
+			b.lastHeartbeat, b.heardHeartbeat = now, true
+			if h.DetailSeconds > 0 {
+				b.detailPeriod = time.Duration(h.DetailSeconds) * time.Second
+			}
+		}
+	case batbus.MsgCommand:
+		var c batbus.Command
+		if c, err = batbus.ParseCommand(f); err == nil && b.address != batbus.Unassigned && (c.To == b.address || c.To == batbus.Broadcast) {
+			b.command(now, c)
+		}
+	case batbus.MsgUpdateData:
+		var u batbus.UpdateData
+		if u, err = batbus.ParseUpdateData(f); err == nil && u.To == b.address && b.update.active {
+			b.update.block = append(b.update.block, u.Data[:]...)
+			b.update.lastBlockAt = now
+		}
+	case batbus.MsgAnnounce:
+		// Another unassigned battery on our temporary address: the greater serial moves on
+		// (docs/battery-bus.md, temporary addresses).
+		var a batbus.Announce
+		if a, err = batbus.ParseAnnounce(f); err == nil && b.address == batbus.Unassigned &&
+			addr == batbus.TemporaryAddress(b.nameplate.Prefix, b.nameplate.Serial, b.attempt) &&
+			batbus.CompareSerials(b.nameplate.Prefix, b.nameplate.Serial, a.Prefix, a.Serial) > 0 {
+			b.attempt++
+		}
+	}
+	if err != nil {
+		b.counters.Rejected++
 	}
 }
 
-// describe is the Describe that follows every announce (protocol v1, docs/battery-bus.md §5.1).
-func (b *Battery) describe() batbus.Describe {
-	return batbus.Describe{
-		Address:   batbus.TemporaryAddress(batbus.PrefixHQ, b.serial, 0),
-		Chemistry: b.typ.Chemistry, Cells: uint8(b.typ.Cells), CapacityAh: uint16(b.typ.CapacityAh),
+// assigned takes an address: acknowledge it, describe ourselves, start reporting at once.
+func (b *Battery) assigned(now time.Duration, address uint8) {
+	b.address = address
+	b.send(batbus.AssignAck{Address: address, Nameplate: b.nameplate}.Frame())
+	b.send(b.describe(address).Frame())
+	b.send(b.firmware().Frame())
+	b.nextStatus, b.nextExtremes, b.nextDetail = now, now, now
+	b.nextTerminals, b.nextEnvironment, b.nextIdentity = now, now, now+batbus.IdentityPeriod
+	b.heardHeartbeat, b.commTimeout = false, false
+}
+
+// release forgets the address and announces again (a conflict or a restart of the master).
+func (b *Battery) release(now time.Duration) {
+	b.address = batbus.Unassigned
+	b.nextAnnounce = now + batbus.AnnounceOffset(b.nameplate.Serial)
+	b.lastCommand.valid = false
+	_ = b.mod.SetBalancing(0)
+	_ = b.mod.SetActiveBalance(-1, -1)
+}
+
+// watchHeartbeat is the battery's own communication check (changelog 1.12-01, 1.17-03): without
+// the master's heartbeat for batbus.HeartbeatTimeout, it stops balancing and keeps its fans to its
+// own thermostat, and says so in its Status until released.
+func (b *Battery) watchHeartbeat(now time.Duration) {
+	if b.address == batbus.Unassigned || !b.heardHeartbeat || now-b.lastHeartbeat < batbus.HeartbeatTimeout {
+		return
+	}
+	if !b.commTimeout {
+		b.commTimeout = true
+		_ = b.mod.SetBalancing(0)
+		_ = b.mod.SetActiveBalance(-1, -1)
+		b.fan = batbus.FanAuto
 	}
 }
 
-func (b *Battery) report() {
-	lowV, highV := b.CellVolts()
-	lowT, highT := b.CellCelsius()
-	terminal := b.OpenCircuitVolts() + b.amps*b.ResistanceOhms()
-	// The highest value of each field is its not-available value: saturate one below it.
-	_ = b.bus.Send(batbus.Status{
-		Address:       b.address,
-		Centivolts:    uint16(wire(terminal*100, 0, math.MaxUint16-1)),
-		Deciamps:      int16(wire(b.amps*10, math.MinInt16, math.MaxInt16-1)),
-		SOCHundredths: uint16(wire(b.SOCPercent()*100, 0, 10000)),
-	}.Frame())
-	_ = b.bus.Send(batbus.Extremes{
-		Address:        b.address,
-		MinMillivolts:  uint16(wire(lowV*1000, 0, math.MaxUint16-1)),
-		MaxMillivolts:  uint16(wire(highV*1000, 0, math.MaxUint16-1)),
-		MinDeciCelsius: int16(wire(lowT*10, math.MinInt16, math.MaxInt16-1)),
-		MaxDeciCelsius: int16(wire(highT*10, math.MinInt16, math.MaxInt16-1)),
-	}.Frame())
-}
+// Fan thermostat of the battery's own (FanAuto): on above 30 °C, off below 29 °C, the HE default
+// of changelog 1.13-02; the master may command the fans otherwise.
+const (
+	fanOnCelsius  = 30
+	fanOffCelsius = 29
+)
 
-// wire rounds v to a whole number of wire units and saturates it to [lo, hi], the range of the
-// integer field it goes into. Go leaves a float-to-integer conversion that does not fit to the
-// implementation: on amd64, int16(40000.0) is -25536, so an unclamped 4 000 A charge would be
-// reported as a 2 553.6 A discharge. Saturating keeps the sign and the direction of the error.
-func wire(v, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, math.Round(v))) }
+func (b *Battery) thermostat() {
+	if b.mod.Type().FanWattsPerKelvin == 0 {
+		return
+	}
+	switch b.fan {
+	case batbus.FanOn:
+		b.mod.SetFan(true)
+	case batbus.FanOff:
+		b.mod.SetFan(false)
+	default:
+		b.tempBuf = b.mod.CellCelsius(b.tempBuf[:0])
+		hottest := math.Inf(-1)
+		for _, c := range b.tempBuf {
+			hottest = math.Max(hottest, c)
+		}
+		switch {
+		case hottest > fanOnCelsius:
+			b.mod.SetFan(true)
+		case hottest < fanOffCelsius:
+			b.mod.SetFan(false)
+		}
+	}
+}

@@ -20,7 +20,9 @@ func BenchmarkStep(b *testing.B) {
 	modules := make([]plant.Cells, 8)
 	for i := range modules {
 		// Different SOCs, so that the strings circulate current as in a real bank.
-		modules[i] = battery.New(typ, uint32(1000+i), 50+float64(i%4), 25, hub.Attach())
+		m, err := battery.New(typ, uint32(174601000+i), 50+float64(i%4), 25, hub.Attach())
+		require.NoError(b, err)
+		modules[i] = m
 	}
 	p, err := plant.New(plant.DefaultConfig(2), modules)
 	require.NoError(b, err)

@@ -58,7 +58,7 @@ func DefaultConfig() Config {
 		Parallel:       2,
 		SOCPercent:     60,
 		AmbientCelsius: 25,
-		FirstSerial:    1746_0001,
+		FirstSerial:    174600001, // HQ174600001: week 46 of 2017, as changelog 1.09-14 cites
 		VECan:          canbus.Spec{Kind: canbus.KindMem},
 		BatteryBus:     canbus.Spec{Kind: canbus.KindMem},
 		LoadAmps:       30,
@@ -129,11 +129,16 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 		if err != nil {
 			return nil, err
 		}
-		b := battery.New(cfg.BatteryType, cfg.FirstSerial+uint32(i), cfg.SOCPercent, cfg.AmbientCelsius, bus)
+		b, err := battery.New(cfg.BatteryType, cfg.FirstSerial+uint32(i), cfg.SOCPercent, cfg.AmbientCelsius, bus)
+		if err != nil {
+			return nil, err
+		}
 		s.Batteries = append(s.Batteries, b)
 		modules = append(modules, b)
 	}
-	p, err := plant.New(plant.DefaultConfig(cfg.Series), modules)
+	pcfg := plant.ConfigFor(cfg.Series, cfg.BatteryType.NominalVolts()*float64(cfg.Series))
+	pcfg.AmbientCelsius = cfg.AmbientCelsius
+	p, err := plant.New(pcfg, modules)
 	if err != nil {
 		return nil, err
 	}
