@@ -201,6 +201,8 @@ func (m *Master) Step(now time.Duration) {
 	dt := now - m.lastNow
 	m.now, m.lastNow = now, now
 	m.receiveBatteryBus()
+	m.sendBatteryHeartbeat()
+	m.watchBatteries()
 	// The cell extremes change only with battery reports: compute them once a step for everything
 	// that reads them (flags, limits, registers, PGNs, history).
 	m.ext = m.extremes()

@@ -51,6 +51,15 @@ type rig struct {
 	m        *Master
 	now      time.Duration
 	veFrames []can.Frame
+	// assignments are the Assigns the master sent, by serial; deaf batteries do not acknowledge.
+	assignments map[uint32]uint8
+	deaf        bool
+	// The last report() is repeated every 500 ms, as batteries report (docs/battery-bus.md),
+	// unless silent is set.
+	reportN                      int
+	minMillivolts, maxMillivolts uint16
+	nextReport                   time.Duration
+	silent                       bool
 }
 
 func newRig(t *testing.T, v string, mutate func(*Config)) *rig {
@@ -71,6 +80,9 @@ func newRig(t *testing.T, v string, mutate func(*Config)) *rig {
 const step = 10 * time.Millisecond
 
 // advance runs d of simulated time in steps, delivering frames both ways.
+// advance runs d of simulated time in steps, delivering frames both ways. The test's batteries
+// acknowledge every Assign at once, as battery firmware does (docs/battery-bus.md), unless
+// r.deaf is set.
 func (r *rig) advance(d time.Duration) {
 	for end := r.now + d; r.now < end; {
 		r.now += step
@@ -79,6 +91,22 @@ func (r *rig) advance(d time.Duration) {
 		r.hw.step()
 		r.m.Step(r.now)
 		r.veFrames = r.gx.Receive(r.veFrames)
+		if r.reportN > 0 && !r.silent && r.now >= r.nextReport {
+			r.report(r.reportN, r.minMillivolts, r.maxMillivolts)
+		}
+		for _, f := range r.bat.Receive(nil) {
+			a, err := batbus.ParseAssign(f)
+			if err != nil {
+				continue
+			}
+			if r.assignments == nil {
+				r.assignments = map[uint32]uint8{}
+			}
+			r.assignments[a.Serial] = a.Address
+			if !r.deaf {
+				require.NoError(r.t, r.bat.Send(batbus.AssignAck{Address: a.Address, Nameplate: batbus.Nameplate{Prefix: a.Prefix, Serial: a.Serial, Product: 2}}.Frame()))
+			}
+		}
 	}
 }
 
@@ -90,23 +118,18 @@ func (r *rig) announce(serial uint32, chem batbus.Chemistry, model, cells uint8)
 	require.NoError(r.t, r.bat.Send(batbus.Describe{Address: temporary, Chemistry: chem, Cells: cells, CapacityAh: 280}.Frame()))
 }
 
-// report sends a status and a cells frame for every address 1..n.
+// report sends a status and a cells frame for every address 1..n, and keeps doing so every
+// 500 ms from advance.
 func (r *rig) report(n int, minMillivolts, maxMillivolts uint16) {
+	r.reportN, r.minMillivolts, r.maxMillivolts = n, minMillivolts, maxMillivolts
+	r.nextReport = r.now + 500*time.Millisecond
 	for a := 1; a <= n; a++ {
 		require.NoError(r.t, r.bat.Send(batbus.Status{Address: uint8(a), Centivolts: 2640, SOCHundredths: 5000}.Frame()))
 		require.NoError(r.t, r.bat.Send(batbus.Extremes{Address: uint8(a), MinMillivolts: minMillivolts, MaxMillivolts: maxMillivolts, MinDeciCelsius: 250, MaxDeciCelsius: 260}.Frame()))
 	}
 }
 
-func (r *rig) assigned() map[uint32]uint8 {
-	out := map[uint32]uint8{}
-	for _, f := range r.bat.Receive(nil) {
-		if a, err := batbus.ParseAssign(f); err == nil {
-			out[a.Serial] = a.Address
-		}
-	}
-	return out
-}
+func (r *rig) assigned() map[uint32]uint8 { return r.assignments }
 
 // lastVREG returns the last broadcast value of reg, sizeBytes long, on VE.Can.
 func (r *rig) lastVREG(reg vecan.Register, sizeBytes uint) (uint32, bool) {

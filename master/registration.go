@@ -11,14 +11,19 @@ import (
 	"github.com/lynxsim/lynxsim/events"
 )
 
-// registration is what the master knows of its batteries.
+// registration is what the master knows of its batteries (battery-bus protocol v1,
+// docs/battery-bus.md).
 type registration struct {
-	batteries   []*batteryInfo // in address order once assigned
+	batteries   []*batteryInfo // in serial order; addresses 1, 2, … once assigned
 	lastNewSeen time.Duration
 	assigned    bool
 	// pending holds the last Announce from each temporary address until the Describe that
-	// follows it from the same address (protocol v1, docs/battery-bus.md §5.1).
+	// follows it from the same address.
 	pending [int(batbus.LastTemporary-batbus.FirstTemporary) + 1]batbus.Announce
+
+	nextHeartbeat time.Duration
+	heartbeatSeq  uint8
+	conflicts     int // registrations restarted because two batteries shared an address
 }
 
 // announced is what a battery says of itself while unassigned: its Announce and its Describe.
@@ -30,11 +35,24 @@ type announced struct {
 type batteryInfo struct {
 	announce announced
 	address  uint8
-	status   batbus.Status
-	cells    batbus.Extremes
-	reported bool // a status and a cells frame have arrived
-	gotCells bool
-	gotStat  bool
+
+	// Assignment: the Assign is repeated until the battery acknowledges it.
+	acked       bool
+	assignedAt  time.Duration
+	assignTries int
+
+	status       batbus.Status
+	cells        batbus.Extremes
+	lastStatusAt time.Duration
+	gotStat      bool
+	gotCells     bool
+	reported     bool // a Status and an Extremes have arrived
+
+	firmware      batbus.Firmware
+	environment   batbus.Environment
+	terminals     batbus.Terminals
+	cellMillivolt [batbus.MaxCells]uint16
+	sensorDeciC   [batbus.MaxTemperatureSensors]int16
 }
 
 func (r *registration) find(serial uint32) *batteryInfo {
@@ -54,7 +72,7 @@ func (r *registration) byAddress(addr uint8) *batteryInfo {
 }
 
 // bankAh is the bank capacity: the parallel strings times the smallest battery, which limits each
-// string.
+// string ("Lowest capacity will be used for calculations", changelog 1.38-07).
 func (r *registration) bankAh(series int) float64 {
 	if len(r.batteries) == 0 {
 		return 0
@@ -64,6 +82,15 @@ func (r *registration) bankAh(series int) float64 {
 		smallest = min(smallest, b.announce.CapacityAh)
 	}
 	return float64(smallest) * float64(len(r.batteries)/series)
+}
+
+// detailFrames is how many CellVoltages and Temperatures frames the bank sends per round.
+func (r *registration) detailFrames() int {
+	n := 0
+	for _, b := range r.batteries {
+		n += batbus.IndexedFrames(int(b.announce.Cells)) + batbus.IndexedFrames(int(b.announce.TemperatureSensors))
+	}
+	return n
 }
 
 func (m *Master) receiveBatteryBus() {
@@ -77,24 +104,31 @@ func (m *Master) receiveBatteryBus() {
 		switch msg {
 		case batbus.MsgAnnounce:
 			m.onAnnounce(f)
+			continue
 		case batbus.MsgDescribe:
-			m.onDescribe(f)
-		case batbus.MsgStatus, batbus.MsgExtremes:
-			b := m.reg.byAddress(addr)
-			if b == nil {
-				m.counters.BatteryFramesIgnored++
+			if addr >= batbus.FirstTemporary {
+				m.onDescribe(f)
 				continue
 			}
-			m.onReport(b, msg, f)
-		default:
+		case batbus.MsgAssign, batbus.MsgRelease, batbus.MsgCommand, batbus.MsgHeartbeat, batbus.MsgUpdateData:
+			// Master messages: another master on our battery bus is a wiring fault, not ours to
+			// act on.
 			m.counters.BatteryFramesIgnored++
+			continue
 		}
+		b := m.reg.byAddress(addr)
+		if b == nil {
+			m.counters.BatteryFramesIgnored++
+			continue
+		}
+		m.onReport(b, msg, f)
 	}
 }
 
-// onAnnounce keeps a battery's Announce until its Describe completes it (onDescribe). Announces
-// after registration closed are counted and ignored: a battery joining a running bank needs a
-// restart of the master, as on the real device.
+// onAnnounce keeps a battery's Announce until its Describe completes it (onDescribe). After
+// registration a battery that announces again has lost its address (restarted): it is told its
+// address again; an unknown one joining a running bank is ignored until the master restarts, as on
+// the real device.
 func (m *Master) onAnnounce(f can.Frame) {
 	a, err := batbus.ParseAnnounce(f)
 	if err != nil {
@@ -103,7 +137,7 @@ func (m *Master) onAnnounce(f can.Frame) {
 	}
 	if m.reg.assigned {
 		if b := m.reg.find(a.Serial); b != nil {
-			// The battery lost its address (restarted): tell it again.
+			b.acked, b.assignedAt, b.assignTries = false, m.now, 1
 			m.send(m.batBus, batbus.Assign{Prefix: a.Prefix, Serial: a.Serial, Address: b.address}.Frame())
 			return
 		}
@@ -121,7 +155,7 @@ func (m *Master) onDescribe(f can.Frame) {
 		m.counters.BatteryFramesRejected++
 		return
 	}
-	if m.reg.assigned || d.Address < batbus.FirstTemporary {
+	if m.reg.assigned {
 		return
 	}
 	a := &m.reg.pending[d.Address-batbus.FirstTemporary]
@@ -138,32 +172,136 @@ func (m *Master) onDescribe(f can.Frame) {
 	}
 	m.reg.batteries = append(m.reg.batteries, &batteryInfo{announce: announced{a.Nameplate, d}})
 	m.reg.lastNewSeen = m.now
-	m.log.Add(events.Entry{At: m.now, Severity: events.SeverityInfo, Message: fmt.Sprintf("battery serial %d announced: %s, %d cells, %d Ah", a.Serial, d.Chemistry, d.Cells, d.CapacityAh)})
+	m.log.Add(events.Entry{At: m.now, Severity: events.SeverityInfo, Message: fmt.Sprintf("battery %s announced: %s, %d cells, %d Ah", a.SerialString(), d.Chemistry, d.Cells, d.CapacityAh)})
 }
 
+// onReport takes a frame from an assigned address. A frame that fails its checks is counted and
+// its values are never used.
 func (m *Master) onReport(b *batteryInfo, msg batbus.Message, f can.Frame) {
+	var err error
 	switch msg {
+	case batbus.MsgAssignAck:
+		var a batbus.AssignAck
+		if a, err = batbus.ParseAssignAck(f); err == nil {
+			if a.Serial == b.announce.Serial && a.Prefix == b.announce.Prefix {
+				b.acked = true
+			} else {
+				m.conflict(b, a.Nameplate)
+			}
+		}
+	case batbus.MsgIdentity:
+		var id batbus.Identity
+		if id, err = batbus.ParseIdentity(f); err == nil && (id.Serial != b.announce.Serial || id.Prefix != b.announce.Prefix) {
+			m.conflict(b, id.Nameplate)
+		}
 	case batbus.MsgStatus:
-		s, err := batbus.ParseStatus(f)
-		if err != nil {
-			m.counters.BatteryFramesRejected++
-			return
+		var s batbus.Status
+		if s, err = batbus.ParseStatus(f); err == nil {
+			b.status, b.gotStat, b.lastStatusAt = s, true, m.now
 		}
-		b.status, b.gotStat = s, true
 	case batbus.MsgExtremes:
-		c, err := batbus.ParseExtremes(f)
-		if err != nil {
-			m.counters.BatteryFramesRejected++
-			return
+		var c batbus.Extremes
+		if c, err = batbus.ParseExtremes(f); err == nil {
+			b.cells, b.gotCells = c, true
 		}
-		b.cells, b.gotCells = c, true
+	case batbus.MsgCellVoltages:
+		var c batbus.CellVoltages
+		if c, err = batbus.ParseCellVoltages(f); err == nil {
+			for k := range int(c.Count) {
+				if i := int(c.First) + k; i < len(b.cellMillivolt) {
+					b.cellMillivolt[i] = c.Millivolts[k]
+				}
+			}
+		}
+	case batbus.MsgTemperatures:
+		var t batbus.Temperatures
+		if t, err = batbus.ParseTemperatures(f); err == nil {
+			for k := range int(t.Count) {
+				if i := int(t.First) + k; i < len(b.sensorDeciC) {
+					b.sensorDeciC[i] = t.DeciCelsius[k]
+				}
+			}
+		}
+	case batbus.MsgTerminals:
+		b.terminals, err = batbus.ParseTerminals(f)
+	case batbus.MsgEnvironment:
+		b.environment, err = batbus.ParseEnvironment(f)
+	case batbus.MsgFirmware:
+		b.firmware, err = batbus.ParseFirmware(f)
+	case batbus.MsgDescribe:
+		_, err = batbus.ParseDescribe(f)
+	case batbus.MsgCommandAck:
+		_, err = batbus.ParseCommandAck(f)
+	default:
+		m.counters.BatteryFramesIgnored++
+	}
+	if err != nil {
+		m.counters.BatteryFramesRejected++
+		return
 	}
 	b.reported = b.gotStat && b.gotCells
 }
 
+// conflict: a battery other than the one registered there speaks from an address. From v1.38 the
+// master resolves it during start-up by releasing every battery and registering again
+// ("Previously versions registration of RS-batteries could sometimes get in conflict, resulting
+// in fail-safe", changelog 1.38-05); before, and at any time once running, it is a fail-safe with
+// #23 [I] (the changelog names no error number; "BMS slave failure" is the registration error
+// S2 lists).
+func (m *Master) conflict(b *batteryInfo, other batbus.Nameplate) {
+	m.log.Add(events.Entry{At: m.now, Severity: events.SeverityWarning, Message: fmt.Sprintf("battery address %d claimed by %s and %s", b.address, b.announce.SerialString(), other.SerialString())})
+	if m.fsm.Current() == stateInitializing && m.cfg.Firmware.Has("1.38-05") && m.reg.conflicts < maxRegistrationRestarts {
+		m.reg.conflicts++
+		m.send(m.batBus, batbus.Release{To: batbus.Broadcast, Reason: batbus.ReleaseConflict}.Frame())
+		m.restartRegistration()
+		return
+	}
+	m.fail(events.ErrSlaveFailure)
+}
+
+// maxRegistrationRestarts bounds the conflict resolution: a battery that keeps claiming an address
+// it was never given is a fault, not a conflict (an assumption).
+const maxRegistrationRestarts = 3
+
+// restartRegistration forgets every battery and waits for their announcements again.
+func (m *Master) restartRegistration() {
+	conflicts, seq := m.reg.conflicts, m.reg.heartbeatSeq
+	m.reg = registration{conflicts: conflicts, heartbeatSeq: seq, nextHeartbeat: m.now}
+	m.initPhase = events.StateWaitBoot
+	m.stateSince = m.now
+}
+
+// sendBatteryHeartbeat keeps the batteries' communication check alive (docs/battery-bus.md:
+// every second, with the master's state and the detail period the bank's size allows).
+func (m *Master) sendBatteryHeartbeat() {
+	if m.now < m.reg.nextHeartbeat {
+		return
+	}
+	m.reg.nextHeartbeat = m.now + batbus.HeartbeatPeriod
+	detail := uint8(batbus.DetailPeriod(m.reg.detailFrames()) / time.Second)
+	m.send(m.batBus, batbus.Heartbeat{State: uint8(m.State()), Sequence: m.reg.heartbeatSeq, DetailSeconds: detail}.Frame())
+	m.reg.heartbeatSeq++
+}
+
+// watchBatteries is the master's communication check once the batteries are registered: a
+// battery without a Status for batbus.StatusTimeout is lost (#23, "Battery comm. error" on the
+// GX, S5).
+func (m *Master) watchBatteries() {
+	if !m.reg.assigned || m.fsm.Current() == stateError {
+		return
+	}
+	for _, b := range m.reg.batteries {
+		if b.gotStat && m.now-b.lastStatusAt > batbus.StatusTimeout {
+			m.log.Add(events.Entry{At: m.now, Severity: events.SeverityAlarm, Message: fmt.Sprintf("battery %d (%s) silent for %v", b.address, b.announce.SerialString(), m.now-b.lastStatusAt)})
+			m.fail(events.ErrSlaveFailure)
+			return
+		}
+	}
+}
+
 // stepInitializing runs the initializing phases (protocol.md §4.3 values 0–8): wait for the
-// batteries to announce (WAIT_BOOT), check and address them (INIT), wait for their first
-// measurements (MEAS_BAT_VOLTAGE), then start pre-charging.
+// batteries to announce (WAIT_BOOT), check and address them (INIT: every Assign acknowledged, every
+// battery's first measurements in), then start pre-charging (MEAS_BAT_VOLTAGE).
 func (m *Master) stepInitializing() {
 	switch m.initPhase {
 	case events.StateWaitStart:
@@ -189,6 +327,22 @@ func (m *Master) stepInitializing() {
 		m.stateSince = m.now
 	case events.StateInit:
 		for _, b := range m.reg.batteries {
+			if !b.acked {
+				if m.now-b.assignedAt < batbus.AssignAckTimeout {
+					return
+				}
+				if b.assignTries > batbus.AssignRetries {
+					m.log.Add(events.Entry{At: m.now, Severity: events.SeverityAlarm, Message: fmt.Sprintf("battery %s never acknowledged address %d", b.announce.SerialString(), b.address)})
+					m.fail(events.ErrSlaveFailure)
+					return
+				}
+				b.assignTries++
+				b.assignedAt = m.now
+				m.send(m.batBus, batbus.Assign{Prefix: b.announce.Prefix, Serial: b.announce.Serial, Address: b.address}.Frame())
+				return
+			}
+		}
+		for _, b := range m.reg.batteries {
 			if !b.reported {
 				if m.now-m.stateSince >= m.cfg.FirstReportTimeout {
 					m.fail(events.ErrSlaveFailure)
@@ -205,12 +359,15 @@ func (m *Master) stepInitializing() {
 	}
 }
 
-// checkBank checks the announced batteries against each other and the configuration.
+// checkBank checks the announced batteries against each other and the configuration: one type
+// (#4), except RS batteries of different capacities with the same cells from v1.38 (changelog
+// 1.38-07); the expected count (#5); whole strings (#9).
 func (m *Master) checkBank() events.ErrorCode {
 	first := m.reg.batteries[0].announce
 	for _, b := range m.reg.batteries[1:] {
 		a := b.announce
-		if a.Chemistry != first.Chemistry || a.Product != first.Product || a.Cells != first.Cells {
+		same := a.Chemistry == first.Chemistry && a.Cells == first.Cells
+		if !same || (a.Product != first.Product && !m.mixesRS(first, a)) {
 			return events.ErrBatteryType // #4, S2 p.18
 		}
 	}
@@ -224,14 +381,24 @@ func (m *Master) checkBank() events.ErrorCode {
 	return events.ErrNone
 }
 
+// mixesRS reports whether two batteries of different products may share a bank: RS batteries
+// (those with the RS230 self-test, changelog 1.38-04) of the same cells and features, from v1.38
+// (1.38-07). The feature bits standing for "RS" are lynxsim's reading: the real master knows its
+// product ids.
+func (m *Master) mixesRS(a, b announced) bool {
+	return m.cfg.Firmware.Has("1.38-07") && a.Features.Has(batbus.FeatureSelfTest) && a.Features == b.Features
+}
+
 // assignAddresses gives addresses 1, 2, … in serial-number order, so that the same bank gets the
 // same addresses whatever order its batteries announced in.
 func (m *Master) assignAddresses() {
 	sort.Slice(m.reg.batteries, func(i, j int) bool {
-		return m.reg.batteries[i].announce.Serial < m.reg.batteries[j].announce.Serial
+		a, b := m.reg.batteries[i].announce, m.reg.batteries[j].announce
+		return batbus.CompareSerials(a.Prefix, a.Serial, b.Prefix, b.Serial) < 0
 	})
 	for i, b := range m.reg.batteries {
 		b.address = uint8(i + 1)
+		b.assignedAt, b.assignTries = m.now, 1
 		m.send(m.batBus, batbus.Assign{Prefix: b.announce.Prefix, Serial: b.announce.Serial, Address: b.address}.Frame())
 	}
 	m.reg.assigned = true
