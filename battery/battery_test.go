@@ -136,6 +136,14 @@ func TestReports(t *testing.T) {
 	cv, err := batbus.ParseCellVoltages(sent[batbus.MsgCellVoltages][0])
 	require.NoError(t, err)
 	assert.InDelta(t, cells[0]*1000, float64(cv.Millivolts[0]), 1)
+	for msg, frames := range sent {
+		for _, f := range frames {
+			spec, ok := batbus.SpecOf(msg)
+			require.True(t, ok)
+			values := make([]float64, len(spec.Signals))
+			require.NoError(t, spec.Decode(f, values), "every frame the battery sends passes the protocol's checks")
+		}
+	}
 
 	env, err := batbus.ParseEnvironment(sent[batbus.MsgEnvironment][1])
 	require.NoError(t, err)

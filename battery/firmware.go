@@ -156,11 +156,14 @@ func (b *Battery) extremes() batbus.Extremes {
 
 func (b *Battery) sendCells() {
 	b.cellBuf = b.mod.CellVolts(b.cellBuf[:0])
+	// Count is the module's cell count; slots past it carry "not available".
 	for first := 0; first < len(b.cellBuf); first += batbus.PerFrame {
-		f := batbus.CellVoltages{Address: b.address, First: uint8(first)}
-		for k := 0; k < batbus.PerFrame && first+k < len(b.cellBuf); k++ {
-			f.Millivolts[k] = uint16(wire(b.cellBuf[first+k]*1000, 0, 5000))
-			f.Count++
+		f := batbus.CellVoltages{Address: b.address, First: uint8(first), Count: uint8(len(b.cellBuf))}
+		for k := range batbus.PerFrame {
+			f.Millivolts[k] = batbus.NAUn16
+			if first+k < len(b.cellBuf) {
+				f.Millivolts[k] = uint16(wire(b.cellBuf[first+k]*1000, 0, 5000))
+			}
 		}
 		b.send(f.Frame())
 	}
@@ -168,11 +171,14 @@ func (b *Battery) sendCells() {
 
 func (b *Battery) sendTemperatures() {
 	b.tempBuf = b.mod.CellCelsius(b.tempBuf[:0])
+	// Count is the module's sensor count; slots past it carry "not available".
 	for first := 0; first < len(b.tempBuf); first += batbus.PerFrame {
-		f := batbus.Temperatures{Address: b.address, First: uint8(first)}
-		for k := 0; k < batbus.PerFrame && first+k < len(b.tempBuf); k++ {
-			f.DeciCelsius[k] = deciCelsius(b.tempBuf[first+k])
-			f.Count++
+		f := batbus.Temperatures{Address: b.address, First: uint8(first), Count: uint8(len(b.tempBuf))}
+		for k := range batbus.PerFrame {
+			f.DeciCelsius[k] = batbus.NASn16
+			if first+k < len(b.tempBuf) {
+				f.DeciCelsius[k] = deciCelsius(b.tempBuf[first+k])
+			}
 		}
 		b.send(f.Frame())
 	}
@@ -333,6 +339,10 @@ const (
 	FaultBabbling  = "babbling"   // floods the bus with its Status every step
 	FaultWrongType = "wrong-type" // announces another product id (argument: the id)
 	FaultSelfTest  = "self-test"  // an RS230 self-test fails (argument: the failure bits; changelog 1.38-04)
+	// FaultStaleAddress: the battery keeps an address from an earlier start-up and reports from
+	// it without announcing, until released: the RS registration conflict of changelog 1.38-05
+	// (argument: the address).
+	FaultStaleAddress = "stale-address"
 )
 
 // Inject puts a named fault on the battery: a firmware fault (silent, babbling, wrong-type,
@@ -351,6 +361,12 @@ func (b *Battery) Inject(name string, args ...float64) (clear func(), err error)
 		}
 		b.productOverride = uint16(args[0])
 		return func() { b.productOverride = 0 }, nil
+	case FaultStaleAddress:
+		if len(args) != 1 || args[0] < float64(batbus.FirstAddress) || args[0] > batbus.MaxBatteries {
+			return nil, fmt.Errorf("battery fault %s: give the address it keeps, 1 to %d", FaultStaleAddress, batbus.MaxBatteries)
+		}
+		b.address = uint8(args[0])
+		return func() {}, nil
 	case FaultSelfTest:
 		if !b.mod.Type().SelfTest {
 			return nil, fmt.Errorf("battery fault self-test: %s has no self-test (RS batteries, changelog 1.38-04)", b.mod.Type().Name)
@@ -364,7 +380,7 @@ func (b *Battery) Inject(name string, args ...float64) (clear func(), err error)
 	}
 	f, err := LookupFault(name, args...)
 	if err != nil {
-		return nil, fmt.Errorf("%v; or a firmware fault: %s, %s, %s(product id), %s", err, FaultSilent, FaultBabbling, FaultWrongType, FaultSelfTest)
+		return nil, fmt.Errorf("%v; or a firmware fault: %s, %s, %s(product id), %s(bits), %s(address)", err, FaultSilent, FaultBabbling, FaultWrongType, FaultSelfTest, FaultStaleAddress)
 	}
 	if err := f.Apply(b.mod); err != nil {
 		return nil, err

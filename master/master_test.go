@@ -81,8 +81,8 @@ const step = 10 * time.Millisecond
 
 // advance runs d of simulated time in steps, delivering frames both ways.
 // advance runs d of simulated time in steps, delivering frames both ways. The test's batteries
-// acknowledge every Assign at once, as battery firmware does (docs/battery-bus.md), unless
-// r.deaf is set.
+// acknowledge every Assign at once and answer an identity request, as battery firmware does
+// (docs/battery-bus.md), unless r.deaf or r.silent is set.
 func (r *rig) advance(d time.Duration) {
 	for end := r.now + d; r.now < end; {
 		r.now += step
@@ -95,6 +95,12 @@ func (r *rig) advance(d time.Duration) {
 			r.report(r.reportN, r.minMillivolts, r.maxMillivolts)
 		}
 		for _, f := range r.bat.Receive(nil) {
+			if c, err := batbus.ParseCommand(f); err == nil && c.Code == batbus.CmdRequestIdentity && !r.silent {
+				for serial, addr := range r.assignments {
+					require.NoError(r.t, r.bat.Send(batbus.Identity{Address: addr, Nameplate: batbus.Nameplate{Prefix: batbus.PrefixHQ, Serial: serial, Product: 2}}.Frame()))
+				}
+				continue
+			}
 			a, err := batbus.ParseAssign(f)
 			if err != nil {
 				continue

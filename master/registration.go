@@ -23,7 +23,8 @@ type registration struct {
 
 	nextHeartbeat time.Duration
 	heartbeatSeq  uint8
-	conflicts     int // registrations restarted because two batteries shared an address
+	conflicts     int  // registrations restarted because two batteries shared an address
+	verifying     bool // the identity check of start-up was asked for (from v1.38)
 }
 
 // announced is what a battery says of itself while unassigned: its Announce and its Describe.
@@ -40,6 +41,7 @@ type batteryInfo struct {
 	acked       bool
 	assignedAt  time.Duration
 	assignTries int
+	identified  bool // its Identity confirmed the address (the start-up check of v1.38)
 
 	status       batbus.Status
 	cells        batbus.Extremes
@@ -191,8 +193,12 @@ func (m *Master) onReport(b *batteryInfo, msg batbus.Message, f can.Frame) {
 		}
 	case batbus.MsgIdentity:
 		var id batbus.Identity
-		if id, err = batbus.ParseIdentity(f); err == nil && (id.Serial != b.announce.Serial || id.Prefix != b.announce.Prefix) {
-			m.conflict(b, id.Nameplate)
+		if id, err = batbus.ParseIdentity(f); err == nil {
+			if id.Serial != b.announce.Serial || id.Prefix != b.announce.Prefix {
+				m.conflict(b, id.Nameplate)
+			} else {
+				b.identified = true
+			}
 		}
 	case batbus.MsgStatus:
 		var s batbus.Status
@@ -207,8 +213,9 @@ func (m *Master) onReport(b *batteryInfo, msg batbus.Message, f can.Frame) {
 	case batbus.MsgCellVoltages:
 		var c batbus.CellVoltages
 		if c, err = batbus.ParseCellVoltages(f); err == nil {
-			for k := range int(c.Count) {
-				if i := int(c.First) + k; i < len(b.cellMillivolt) {
+			// Count is the module's cell count; the frame carries cells First to First+2.
+			for k := range batbus.PerFrame {
+				if i := int(c.First) + k; i < int(c.Count) && i < len(b.cellMillivolt) {
 					b.cellMillivolt[i] = c.Millivolts[k]
 				}
 			}
@@ -216,8 +223,8 @@ func (m *Master) onReport(b *batteryInfo, msg batbus.Message, f can.Frame) {
 	case batbus.MsgTemperatures:
 		var t batbus.Temperatures
 		if t, err = batbus.ParseTemperatures(f); err == nil {
-			for k := range int(t.Count) {
-				if i := int(t.First) + k; i < len(b.sensorDeciC) {
+			for k := range batbus.PerFrame {
+				if i := int(t.First) + k; i < int(t.Count) && i < len(b.sensorDeciC) {
 					b.sensorDeciC[i] = t.DeciCelsius[k]
 				}
 			}
@@ -342,8 +349,15 @@ func (m *Master) stepInitializing() {
 				return
 			}
 		}
+		if m.cfg.Firmware.Has("1.38-05") && !m.reg.verifying {
+			// The registration update of v1.38 (changelog 1.38-05): once every battery has
+			// acknowledged, ask every address who holds it, so that a battery that kept an old
+			// address shows up now rather than as a fail-safe later.
+			m.reg.verifying = true
+			m.send(m.batBus, batbus.Command{To: batbus.Broadcast, Code: batbus.CmdRequestIdentity}.Frame())
+		}
 		for _, b := range m.reg.batteries {
-			if !b.reported {
+			if !b.reported || (m.reg.verifying && !b.identified) {
 				if m.now-m.stateSince >= m.cfg.FirstReportTimeout {
 					m.fail(events.ErrSlaveFailure)
 				}

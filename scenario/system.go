@@ -20,6 +20,9 @@ import (
 type Config struct {
 	Firmware    *firmware.Profile
 	BatteryType battery.Type
+	// BatteryTypes, when set, gives each battery its own type (Series × Parallel of them, string
+	// by string): mixed capacities (changelog 1.38-07) or a wrong type in the bank.
+	BatteryTypes []battery.Type
 	// Series × Parallel batteries; strings of Series batteries in parallel.
 	Series, Parallel int
 	SOCPercent       float64
@@ -107,6 +110,8 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 		return nil, fmt.Errorf("system: %d series × %d parallel: both must be at least 1", cfg.Series, cfg.Parallel)
 	case cfg.Series*cfg.Parallel > 64:
 		return nil, fmt.Errorf("system: %d batteries: the battery bus addresses at most 64", cfg.Series*cfg.Parallel)
+	case cfg.BatteryTypes != nil && len(cfg.BatteryTypes) != cfg.Series*cfg.Parallel:
+		return nil, fmt.Errorf("system: %d battery types for %d batteries", len(cfg.BatteryTypes), cfg.Series*cfg.Parallel)
 	}
 	s := &System{Network: &canbus.Network{}, cfg: cfg}
 	ok := false
@@ -129,7 +134,11 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 		if err != nil {
 			return nil, err
 		}
-		b, err := battery.New(cfg.BatteryType, cfg.FirstSerial+uint32(i), cfg.SOCPercent, cfg.AmbientCelsius, bus)
+		typ := cfg.BatteryType
+		if cfg.BatteryTypes != nil {
+			typ = cfg.BatteryTypes[i]
+		}
+		b, err := battery.New(typ, cfg.FirstSerial+uint32(i), cfg.SOCPercent, cfg.AmbientCelsius, bus)
 		if err != nil {
 			return nil, err
 		}

@@ -68,7 +68,12 @@ func TestDefaultSystemReachesRunning(t *testing.T) {
 	assert.True(t, snap.Flags.Has(events.FlagDischarging))
 	for _, b := range sys.Batteries {
 		assert.NotEqual(t, uint8(0xFF), b.Address(), "battery %d got an address", b.Serial())
+		assert.Zero(t, b.Counters().Rejected, "the batteries accept every master frame")
 	}
+	// A healthy bank: the master rejects none of the batteries' frames.
+	sys.Loop.RunFor(10 * time.Second)
+	assert.Zero(t, sys.Master.Counters().BatteryFramesRejected)
+	assert.Zero(t, sys.Master.Counters().BatteryFramesIgnored)
 }
 
 func TestBuildRefusesBadBanks(t *testing.T) {
