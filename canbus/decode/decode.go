@@ -121,7 +121,7 @@ func (d *Decoder) Decode(r canbus.Record, emit func(*Message)) {
 	case !f.IsExtended:
 		d.decodeBMS(m, f)
 		done = true
-	case decodeBatteryBus(m, f):
+	case d.decodeBatteryBus(m, f):
 		done = true
 	default:
 		done = d.decodeN2K(m, r, f)

@@ -59,13 +59,14 @@ func golden(t *testing.T, name string, got []byte) {
 // The sample holds one of every kind: the MG guide's VREG request, reply and NACK (S2 p.21), the
 // MG address claim (limits.md §7, L5), canboat's 127508 sample, a 127506 fast packet interleaved
 // with another source's, a NAK, an unknown register, an error frame, CAN-bus BMS frames, battery-bus
-// frames, a garbage line, and a fast packet cut short by a new sequence from the same source.
+// frames of every kind (the last a Status with every status bit set), a garbage line, and a
+// fast packet cut short by a new sequence from the same source.
 func TestDecodeGolden(t *testing.T) {
 	text, d, bad := decodeFile(t, "sample.log", AppendText)
 	golden(t, "sample.txt", text)
 	assert.Equal(t, 1, bad)
 	st := d.Stats()
-	assert.Equal(t, uint64(24), st.Frames)
+	assert.Equal(t, uint64(36), st.Frames)
 	assert.Equal(t, uint64(1), st.ErrorFrames)
 	assert.Equal(t, uint64(2), d.FastStats().Completed)
 	assert.Equal(t, uint64(1), d.FastStats().SequenceChange, "the broken fast packet is dropped")

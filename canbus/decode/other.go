@@ -38,9 +38,10 @@ func (d *Decoder) decodeBMS(m *Message, f can.Frame) {
 	}
 }
 
-// decodeBatteryBus reads lynxsim's private battery-bus frames; it reports false for frames of
-// other protocols.
-func decodeBatteryBus(m *Message, f can.Frame) bool {
+// decodeBatteryBus reads lynxsim's battery-bus protocol (docs/battery-bus.md) through batbus's
+// signal tables, so that names, units and enumerations are the DBC's. It reports false for frames
+// of other protocols.
+func (d *Decoder) decodeBatteryBus(m *Message, f can.Frame) bool {
 	msg, addr, ok := batbus.Split(f)
 	if !ok {
 		return false
@@ -48,51 +49,52 @@ func decodeBatteryBus(m *Message, f can.Frame) bool {
 	m.Protocol = ProtoBatteryBus
 	m.Source = addr
 	m.Data = append(m.Data, payload(f)...)
-	switch msg {
-	case batbus.MsgAnnounce:
-		m.Name = "Battery Announce"
-		a, err := batbus.ParseAnnounce(f)
-		if err != nil {
-			m.Err = err.Error()
-			return true
-		}
-		m.addText("serial", a.SerialString(), float64(a.Serial))
-		m.add("product", float64(a.Product), "")
-	case batbus.MsgAssign:
-		m.Name = "Battery Assign"
-		a, err := batbus.ParseAssign(f)
-		if err != nil {
-			m.Err = err.Error()
-			return true
-		}
-		m.add("serial", float64(a.Serial), "")
-		m.add("address", float64(a.Address), "")
-	case batbus.MsgStatus:
-		m.Name = "Battery Status"
-		s, err := batbus.ParseStatus(f)
-		if err != nil {
-			m.Err = err.Error()
-			return true
-		}
-		m.add("voltage", float64(s.Centivolts)/100, "V")
-		m.add("current", float64(s.Deciamps)/10, "A")
-		m.add("soc", float64(s.SOCHundredths)/100, "%")
-	case batbus.MsgExtremes:
-		m.Name = "Battery Cells"
-		c, err := batbus.ParseExtremes(f)
-		if err != nil {
-			m.Err = err.Error()
-			return true
-		}
-		m.add("minCellVoltage", float64(c.MinMillivolts)/1000, "V")
-		m.add("maxCellVoltage", float64(c.MaxMillivolts)/1000, "V")
-		m.add("minCellTemperature", float64(c.MinDeciCelsius)/10, "C")
-		m.add("maxCellTemperature", float64(c.MaxDeciCelsius)/10, "C")
-	default:
+	spec, ok := batbus.SpecOf(msg)
+	if !ok {
 		m.Name = "Battery bus 0x" + strconv.FormatUint(uint64(msg), 16)
 		m.Err = "unknown battery-bus message"
+		return true
+	}
+	m.Name = batbusNames[msg]
+	if cap(d.vals) < len(spec.Signals) {
+		d.vals = make([]float64, len(spec.Signals))
+	}
+	values := d.vals[:len(spec.Signals)]
+	if err := spec.Decode(f, values); err != nil {
+		m.Err = err.Error()
+		return true
+	}
+	for i := range spec.Signals {
+		s := &spec.Signals[i]
+		v := values[i]
+		if s.Mux != batbus.NoMux && math.IsNaN(v) {
+			continue // not in this frame of a multiplexed message
+		}
+		if name, ok := valueName(s, v); ok {
+			m.addText(s.Name, name, v)
+			continue
+		}
+		m.addNA(s.Name, v, s.Unit, math.IsNaN(v))
 	}
 	return true
+}
+
+// batbusNames are the message names with the protocol in front, built once.
+var batbusNames = func() map[batbus.Message]string {
+	out := map[batbus.Message]string{}
+	for _, s := range batbus.Specs() {
+		out[s.Message] = "Battery " + s.Name
+	}
+	return out
+}()
+
+func valueName(s *batbus.Signal, v float64) (string, bool) {
+	for _, val := range s.Values {
+		if float64(val.Raw) == v {
+			return val.Name, true
+		}
+	}
+	return "", false
 }
 
 // Error classes of a SocketCAN error frame's identifier (linux/can/error.h).
