@@ -37,6 +37,8 @@ type Config struct {
 	// Identity and InstanceBase are the master's NMEA 2000 face (see master.Config).
 	Identity     master.IdentityKind
 	InstanceBase uint8
+	// Role picks the halves that run here (default: all of them).
+	Role Role
 	// Epoch is the wall-clock time at virtual time 0: the master's error times and the candump
 	// timestamps count from it. The default is fixed, so that runs repeat byte for byte.
 	Epoch time.Time
@@ -87,6 +89,7 @@ type System struct {
 	cfg       Config
 	attached  []canbus.Bus
 	recordErr func() error
+	follower  *masterFollower
 }
 
 // Firmware returns the emulated firmware version.
@@ -112,6 +115,8 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 		return nil, fmt.Errorf("system: %d batteries: the battery bus addresses at most 64", cfg.Series*cfg.Parallel)
 	case cfg.BatteryTypes != nil && len(cfg.BatteryTypes) != cfg.Series*cfg.Parallel:
 		return nil, fmt.Errorf("system: %d battery types for %d batteries", len(cfg.BatteryTypes), cfg.Series*cfg.Parallel)
+	case cfg.Role == RoleMasterOnly && cfg.BatteryBus.Kind == canbus.KindMem:
+		return nil, errors.New("system: a master without batteries needs a battery bus others share (udp:// or a CAN interface)")
 	}
 	s := &System{Network: &canbus.Network{}, cfg: cfg}
 	ok := false
@@ -120,30 +125,43 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 			_ = s.Close()
 		}
 	}()
-	open := func(spec canbus.Spec, hub string, bitrate int) (canbus.Bus, error) {
-		b, err := s.Network.Open(ctx, spec, canbus.DefaultName(hub), canbus.Bitrate(bitrate))
+	open := func(spec canbus.Spec, hub string, bitrate int, opts ...canbus.OpenOption) (canbus.Bus, error) {
+		b, err := s.Network.Open(ctx, spec, append([]canbus.OpenOption{canbus.DefaultName(hub), canbus.Bitrate(bitrate)}, opts...)...)
 		if err != nil {
 			return nil, err
 		}
 		s.attached = append(s.attached, b)
 		return b, nil
 	}
-	modules := make([]plant.Cells, 0, cfg.Series*cfg.Parallel)
-	for i := range cfg.Series * cfg.Parallel {
-		bus, err := open(cfg.BatteryBus, BatteryBusHub, batteryBusBitrate)
+	n := cfg.Series * cfg.Parallel
+	var modules []plant.Cells
+	var pre []driver.Stepper // stepped before the plant: what tells it about the far side
+	switch cfg.Role {
+	case RoleMasterOnly:
+		tap, err := open(cfg.BatteryBus, BatteryBusHub, batteryBusBitrate, canbus.ListenOnly())
 		if err != nil {
 			return nil, err
 		}
-		typ := cfg.BatteryType
-		if cfg.BatteryTypes != nil {
-			typ = cfg.BatteryTypes[i]
+		bank := newRemoteBank(tap, n, cfg.BatteryType.NominalVolts())
+		modules = bank.cells()
+		pre = append(pre, bank)
+	default:
+		for i := range n {
+			bus, err := open(cfg.BatteryBus, BatteryBusHub, batteryBusBitrate)
+			if err != nil {
+				return nil, err
+			}
+			typ := cfg.BatteryType
+			if cfg.BatteryTypes != nil {
+				typ = cfg.BatteryTypes[i]
+			}
+			b, err := battery.New(typ, cfg.FirstSerial+uint32(i), cfg.SOCPercent, cfg.AmbientCelsius, bus)
+			if err != nil {
+				return nil, err
+			}
+			s.Batteries = append(s.Batteries, b)
+			modules = append(modules, b)
 		}
-		b, err := battery.New(typ, cfg.FirstSerial+uint32(i), cfg.SOCPercent, cfg.AmbientCelsius, bus)
-		if err != nil {
-			return nil, err
-		}
-		s.Batteries = append(s.Batteries, b)
-		modules = append(modules, b)
 	}
 	pcfg := plant.ConfigFor(cfg.Series, cfg.BatteryType.NominalVolts()*float64(cfg.Series))
 	pcfg.AmbientCelsius = cfg.AmbientCelsius
@@ -155,37 +173,62 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 	p.SetChargerAmps(cfg.ChargerAmps)
 	s.Plant = p
 
-	masterBat, err := open(cfg.BatteryBus, BatteryBusHub, batteryBusBitrate)
-	if err != nil {
-		return nil, err
+	if cfg.Role == RoleBatteriesOnly {
+		tap, err := open(cfg.BatteryBus, BatteryBusHub, batteryBusBitrate, canbus.ListenOnly())
+		if err != nil {
+			return nil, err
+		}
+		s.follower = &masterFollower{tap: tap, p: p}
+		pre = append(pre, s.follower)
+	} else {
+		masterBat, err := open(cfg.BatteryBus, BatteryBusHub, batteryBusBitrate)
+		if err != nil {
+			return nil, err
+		}
+		masterVE, err := open(cfg.VECan, VECanHub, canbus.DefaultBitrate)
+		if err != nil {
+			return nil, err
+		}
+		mcfg := master.DefaultConfig(cfg.Firmware)
+		mcfg.Series = cfg.Series
+		mcfg.Epoch = cfg.Epoch
+		mcfg.Identity = cfg.Identity
+		mcfg.InstanceBase = cfg.InstanceBase
+		if s.Master, err = master.New(mcfg, p, masterBat, masterVE); err != nil {
+			return nil, err
+		}
 	}
-	masterVE, err := open(cfg.VECan, VECanHub, canbus.DefaultBitrate)
-	if err != nil {
-		return nil, err
-	}
-	mcfg := master.DefaultConfig(cfg.Firmware)
-	mcfg.Series = cfg.Series
-	mcfg.Epoch = cfg.Epoch
-	mcfg.Identity = cfg.Identity
-	mcfg.InstanceBase = cfg.InstanceBase
-	m, err := master.New(mcfg, p, masterBat, masterVE)
-	if err != nil {
-		return nil, err
-	}
-	s.Master = m
 
 	s.Loop = driver.New(cfg.Step)
 	for _, h := range s.Network.Hubs() {
 		s.Loop.Add(driver.StepFunc(func(time.Duration) { h.Deliver() }))
 	}
+	s.Loop.Add(pre...)
 	s.Loop.Add(p)
 	for _, b := range s.Batteries {
 		s.Loop.Add(b)
 	}
-	s.Loop.Add(m)
+	if s.Master != nil {
+		s.Loop.Add(s.Master)
+	}
 	ok = true
 	return s, nil
 }
+
+// Role says which halves of a system run in this process.
+type Role uint8
+
+// The roles.
+const (
+	// RoleWhole runs the master, the batteries and the plant (the default).
+	RoleWhole Role = iota
+	// RoleMasterOnly runs the master and the plant against batteries elsewhere on the battery
+	// bus (hardware in the loop): the plant's bank stands for them by their reported voltages.
+	RoleMasterOnly
+	// RoleBatteriesOnly runs the batteries and the plant against a master elsewhere: the plant's
+	// contactor follows the master's battery-bus heartbeat.
+	RoleBatteriesOnly
+)
 
 // batteryBusBitrate is the private bus's bit rate: MG does not publish it; 250 kbit/s is an
 // assumption (the changelog's bit-timing fixes, 1.08-07 and 1.25-07, say only that it matters).
@@ -201,10 +244,14 @@ func (s *System) Record(ctx context.Context, w *canbus.LogWriter) error {
 		iface string
 	}
 	var taps []tap
-	for _, b := range []struct {
+	buses := []struct {
 		spec canbus.Spec
 		hub  string
-	}{{s.cfg.BatteryBus, BatteryBusHub}, {s.cfg.VECan, VECanHub}} {
+	}{{s.cfg.BatteryBus, BatteryBusHub}, {s.cfg.VECan, VECanHub}}
+	if s.Master == nil {
+		buses = buses[:1] // batteries alone: no VE.Can here
+	}
+	for _, b := range buses {
 		bus, err := s.Network.Open(ctx, b.spec, canbus.DefaultName(b.hub), canbus.ListenOnly())
 		if err != nil {
 			return err

@@ -40,6 +40,7 @@ func liveMaster(t *testing.T, port string) string {
 
 // vreg get and set against a live emulated master, as a GX would do it (protocol.md §3.2).
 func TestVREGTool(t *testing.T) {
+	t.Parallel() // real time on its own UDP group: run beside the others
 	bus := liveMaster(t, "20501")
 	o := vregOptions{bus: bus, node: "0x50", from: "0x20", timeout: time.Second}
 	var out bytes.Buffer
@@ -99,6 +100,7 @@ func TestVREGToolBadInput(t *testing.T) {
 
 // monitor shows what a GX would: the paths of the master's battery service.
 func TestMonitor(t *testing.T) {
+	t.Parallel() // real time on its own UDP group: run beside the others
 	bus := liveMaster(t, "20502")
 	var out bytes.Buffer
 	code := execute(context.Background(), []string{"monitor", "--bus", bus, "--duration", "3500ms", "--lines"}, &out, &out)
