@@ -14,9 +14,7 @@
 //     measurements and actuators;
 //   - faults.go: named fault injectors on a Module (LookupFault for scenario files);
 //   - serial.go: MG serial numbers, "HQ" + YYWW + 5 digits;
-//   - battery.go: Battery, the slave firmware node.
-//
-// PROVISIONAL: Battery still runs the first, simple cell model of its own (LFP curve for every
-// type, no relaxation, sensors or balancing); moving it onto Module is the battery-bus work of
-// the battery issue.
+//   - battery.go, firmware.go: Battery, the slave firmware node on battery-bus protocol v1
+//     (docs/battery-bus.md) around a Module, and the firmware faults (silent, babbling, wrong
+//     type, self-test, stale address).
 package battery
