@@ -9,8 +9,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/lynxsim/lynxsim/canbus"
 )
 
 // The hardware-in-the-loop shape, in two halves on one UDP battery bus: lynxsim batteries on one
@@ -18,13 +16,7 @@ import (
 // its contactor, and the batteries' side follows it.
 func TestBatteriesAgainstRemoteMaster(t *testing.T) {
 	t.Parallel() // real time on its own UDP group: run beside the others
-	group := "239.64.142.206:20602"
-	probe, err := (&canbus.Network{}).Open(context.Background(), canbus.Spec{Kind: canbus.KindUDP, Name: group})
-	if err != nil {
-		t.Skipf("no multicast-capable interface on this machine: %v", err)
-	}
-	probe.Close()
-	bus := "udp://" + group
+	bus := udpBus(t, "20602")
 
 	var batOut, masterOut bytes.Buffer
 	done := make(chan error, 1)

@@ -18,7 +18,7 @@ type statusScreen struct {
 	out       io.Writer
 	tty       bool
 	sys       *scenario.System
-	lines     int // lines drawn last time, to redraw over them
+	screen    tableScreen
 	lastDraw  time.Time
 	lastState events.State
 	lastErr   events.ErrorCode
@@ -49,16 +49,8 @@ func (s *statusScreen) observe(time.Duration) {
 }
 
 func (s *statusScreen) draw(text string) {
-	var b strings.Builder
-	if s.lines > 0 {
-		fmt.Fprintf(&b, "\x1b[%dA", s.lines) // back to the top of the previous screen
-	}
-	for _, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
-		b.WriteString(l)
-		b.WriteString("\x1b[K\n") // clear what remains of the old line
-	}
-	s.lines = strings.Count(b.String(), "\n")
-	io.WriteString(s.out, b.String())
+	s.screen.out = s.out
+	s.screen.draw(text)
 }
 
 // line is the one-line form, for logs.

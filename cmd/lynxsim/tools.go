@@ -133,10 +133,11 @@ func monitor(ctx context.Context, b canbus.Bus, iface string, out io.Writer, tab
 	}
 }
 
-// tableScreen redraws a block of text in place on a terminal.
+// tableScreen redraws a block of text in place on a terminal: back up over the lines drawn last
+// time, and clear what remains of each old line.
 type tableScreen struct {
 	out   io.Writer
-	lines int
+	lines int // lines drawn last time
 }
 
 func (s *tableScreen) draw(text string) {

@@ -13,16 +13,24 @@ import (
 	"github.com/lynxsim/lynxsim/canbus"
 )
 
-// liveMaster runs `lynxsim run` with VE.Can on a UDP multicast group of its own, in real time, for
-// the length of the test.
-func liveMaster(t *testing.T, port string) string {
+// udpBus returns a UDP multicast bus of the test's own on loopback, or skips the test, saying
+// why, on a machine without a multicast-capable interface.
+func udpBus(t *testing.T, port string) string {
 	t.Helper()
-	bus := "udp://239.64.142.206:" + port
-	probe, err := (&canbus.Network{}).Open(context.Background(), canbus.Spec{Kind: canbus.KindUDP, Name: "239.64.142.206:" + port})
+	group := "239.64.142.206:" + port
+	probe, err := (&canbus.Network{}).Open(context.Background(), canbus.Spec{Kind: canbus.KindUDP, Name: group})
 	if err != nil {
 		t.Skipf("no multicast-capable interface on this machine: %v", err)
 	}
 	probe.Close()
+	return "udp://" + group
+}
+
+// liveMaster runs `lynxsim run` with VE.Can on a UDP multicast group of its own, in real time, for
+// the length of the test.
+func liveMaster(t *testing.T, port string) string {
+	t.Helper()
+	bus := udpBus(t, port)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
