@@ -16,6 +16,8 @@ const (
 	statePreCharging  = "pre_charging"
 	stateGoingToRun   = "going_to_run"
 	stateRunning      = "running"
+	stateStandby      = "standby"
+	stateShutdown     = "shutdown"
 	stateError        = "error"
 )
 
@@ -25,6 +27,15 @@ const (
 	evPrecharged = "precharged" // bus voltage reached the battery voltage: contactor commanded
 	evClosed     = "closed"     // contactor feedback confirmed
 	evFail       = "fail"       // an error: open everything
+	evStop       = "stop"       // stop command: contactor open, master awake (standby)
+	evStart      = "start"      // start command from standby or shutdown
+	evShutdown   = "shutdown"   // power down after the shutdown time
+)
+
+// Every state the master runs in, for the event lists below.
+var (
+	operating = []string{stateInitializing, statePreCharging, stateGoingToRun, stateRunning}
+	awake     = append(append([]string(nil), operating...), stateStandby)
 )
 
 func newFSM() *fsm.FSM {
@@ -32,7 +43,10 @@ func newFSM() *fsm.FSM {
 		{Name: evRegistered, Src: []string{stateInitializing}, Dst: statePreCharging},
 		{Name: evPrecharged, Src: []string{statePreCharging}, Dst: stateGoingToRun},
 		{Name: evClosed, Src: []string{stateGoingToRun}, Dst: stateRunning},
-		{Name: evFail, Src: []string{stateInitializing, statePreCharging, stateGoingToRun, stateRunning}, Dst: stateError},
+		{Name: evFail, Src: awake, Dst: stateError},
+		{Name: evStop, Src: operating, Dst: stateStandby},
+		{Name: evStart, Src: []string{stateStandby, stateShutdown}, Dst: stateInitializing},
+		{Name: evShutdown, Src: append(append([]string(nil), awake...), stateError), Dst: stateShutdown},
 	}, nil)
 }
 
@@ -59,6 +73,10 @@ func (m *Master) State() events.State {
 		return events.StateRunning
 	case stateError:
 		return events.StateError
+	case stateStandby:
+		return events.StateStandby
+	case stateShutdown:
+		return events.StateShutdown
 	}
 	return m.initPhase
 }

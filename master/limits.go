@@ -47,6 +47,16 @@ func (m *Master) extremes() extremes {
 // battery-type ratings and the strategies.
 func (m *Master) computeLimits() Limits {
 	nan := Limit{Value: math.NaN(), Reason: "not registered"}
+	if m.fsm.Current() == stateShutdown {
+		// DVCC set-points at shutdown: the actual voltage, so that nothing charges or discharges
+		// (changelog 1.17-01: "without offset" from v1.17).
+		v := m.hw.BatteryVolts()
+		if !m.cfg.Firmware.Has("1.17-01") {
+			v += m.cfg.ShutdownVoltageOffset
+		}
+		zero := Limit{0, "shutting down"}
+		return Limits{ChargeVolts: Limit{v, "shutting down: actual voltage"}, ChargeAmps: zero, DischargeAmps: zero, DischargeVolts: Limit{m.hw.BatteryVolts(), "shutting down: actual voltage"}}
+	}
 	if !m.reg.assigned || len(m.reg.batteries) == 0 {
 		return Limits{nan, nan, nan, nan}
 	}
@@ -68,6 +78,9 @@ func (m *Master) computeLimits() Limits {
 }
 
 func (m *Master) chargeBlockedReason() string {
+	if m.opening.active {
+		return "contactor opening"
+	}
 	if m.fsm.Current() != stateRunning {
 		return "not running"
 	}
@@ -75,6 +88,9 @@ func (m *Master) chargeBlockedReason() string {
 }
 
 func (m *Master) dischargeBlockedReason() string {
+	if m.opening.active {
+		return "contactor opening"
+	}
 	if m.fsm.Current() != stateRunning {
 		return "not running"
 	}
@@ -93,10 +109,12 @@ func (m *Master) updateFlags() {
 	var f events.FlagSet
 	running := m.fsm.Current() == stateRunning
 	e := m.ext
-	if running && e.ok {
+	if running && e.ok && !m.opening.active {
 		f = f.Set(events.FlagAllowedToCharge, e.maxCellVolts < m.cfg.ChargeStopCellVolts)
 		f = f.Set(events.FlagAllowedToDischarge, e.minCellVolts > m.cfg.DischargeStopCellVolts)
 	}
+	// The pre-alarm announces that the contactor is about to open (protocol.md §4.2 bit 27).
+	f = f.Set(events.FlagPreAlarm, m.opening.active)
 	amps := m.hw.ShuntAmps()
 	f = f.Set(events.FlagCharging, running && amps > chargingDeadbandAmps)
 	f = f.Set(events.FlagDischarging, running && amps < -chargingDeadbandAmps)

@@ -83,6 +83,11 @@ type Config struct {
 	// issue tracker asks for the acknowledgement, so it is the default and can be switched off.
 	VREGAckOnSuccess bool
 
+	// ShutdownVoltageOffset is what firmware before v1.17 added to the actual voltage for the
+	// charge voltage set-point during shutdown; 1.17-01 dropped it ("actual voltage without
+	// offset"). No source gives its size (limits.md §4.3 [?]): an assumption.
+	ShutdownVoltageOffset float64
+
 	// TTGFilter and TTGFilterFast are the time constants of the current average behind the time
 	// to go, before and from v1.23 ("Updated Time to Go calculation, faster response", changelog
 	// 1.23-08). No source gives either: assumptions, a slow and a fast average.
@@ -116,6 +121,7 @@ func DefaultConfig(profile *firmware.Profile) Config {
 		Serial:                   "17380001",
 		InstanceBase:             0,
 		HeartbeatPeriod:          60 * time.Second,
+		ShutdownVoltageOffset:    0.5,
 		TTGFilter:                5 * time.Minute,
 		TTGFilterFast:            30 * time.Second,
 		VREGAckOnSuccess:         true,
@@ -150,6 +156,8 @@ type Master struct {
 	history      history
 	ttgAvgAmps   float64
 	ttgAvgKnown  bool
+	opening      opening
+	off          bool // powered down at the end of the shutdown time: silent until started
 	settings     Settings
 	relayClosed  bool
 	linkOverride struct {
@@ -200,12 +208,19 @@ func New(cfg Config, hw Hardware, batteryBus, veCan canbus.Bus) (*Master, error)
 func (m *Master) Step(now time.Duration) {
 	dt := now - m.lastNow
 	m.now, m.lastNow = now, now
+	if m.off {
+		// Powered down: nothing is heard or said until Start.
+		m.rx = m.batBus.Receive(m.rx[:0])
+		m.rx = m.veCan.Receive(m.rx[:0])
+		return
+	}
 	m.receiveBatteryBus()
 	m.sendBatteryHeartbeat()
 	m.watchBatteries()
 	// The cell extremes change only with battery reports: compute them once a step for everything
 	// that reads them (flags, limits, registers, PGNs, history).
 	m.ext = m.extremes()
+	m.stepOpening()
 	switch m.fsm.Current() {
 	case stateInitializing:
 		m.stepInitializing()
@@ -215,22 +230,13 @@ func (m *Master) Step(now time.Duration) {
 		m.stepGoingToRun()
 	case stateRunning:
 		m.stepRunning(dt)
+	case stateShutdown:
+		m.stepShutdown()
 	}
 	m.updateFlags()
 	m.limits = m.computeLimits()
 	m.track(now)
 	m.face.step(now)
-}
-
-// fail enters the error state with code, opening the pre-charge path and the contactor first so
-// that no path to the error state leaves the bank connected.
-func (m *Master) fail(code events.ErrorCode) {
-	m.hw.SetPrecharge(false)
-	m.hw.SetContactor(false)
-	m.err = code
-	m.recordError(code)
-	m.log.Add(events.Entry{At: m.now, Severity: events.SeverityError, Code: int(code), Message: code.String()})
-	m.fire(evFail)
 }
 
 func (m *Master) send(bus canbus.Bus, f can.Frame) {

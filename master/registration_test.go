@@ -49,6 +49,13 @@ func TestSilentBattery(t *testing.T) {
 	r.advance(batbus.StatusTimeout - 500*time.Millisecond)
 	assert.Equal(t, events.StateRunning, r.m.State(), "within the timeout")
 	r.advance(time.Second)
+	// Lost: the pre-alarm, allowed-to-charge and -discharge off, the contactor still closed for
+	// the opening delay (changelog 1.08-04), then #23 with the contactor open.
+	s := r.m.Snapshot()
+	assert.True(t, s.Flags.Has(events.FlagPreAlarm))
+	assert.False(t, s.Flags.Has(events.FlagAllowedToCharge))
+	assert.True(t, r.hw.contactorCommand)
+	r.advance(contactorOpenDelay)
 	assert.Equal(t, events.StateError, r.m.State())
 	assert.Equal(t, events.ErrSlaveFailure, r.m.Error())
 	assert.False(t, r.hw.contactorCommand)

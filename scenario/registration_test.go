@@ -121,7 +121,7 @@ func TestSilentBatteryInBank(t *testing.T) {
 	require.Equal(t, events.StateRunning, sys.Master.State())
 	_, err := sys.Batteries[1].Inject(battery.FaultSilent)
 	require.NoError(t, err)
-	sys.Loop.RunFor(5 * time.Second)
+	sys.Loop.RunFor(10 * time.Second) // the communication timeout, then the 5 s opening delay
 	assert.Equal(t, events.ErrSlaveFailure, sys.Master.Error())
 	assert.False(t, sys.Plant.ContactorClosed())
 }

@@ -1,0 +1,127 @@
+package master
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/lynxsim/lynxsim/events"
+)
+
+// Every path to standby, error or shutdown passes through opening the contactor, in order: with
+// the contactor closed the master first drops allowed-to-charge and allowed-to-discharge and
+// raises the pre-alarm (flag bit 27), so that the GX can stop chargers and loads, and opens the
+// contactor ContactorOpenDelay later; then it takes the transition.
+
+// opening is a transition waiting for the contactor to open.
+type opening struct {
+	active bool
+	event  string
+	code   events.ErrorCode
+	at     time.Duration
+}
+
+// Delays of the firmware, by version (limits.md §4.3).
+const (
+	// "adjusted contactor opening delay from 2 to 5 seconds. To support BOL" (changelog 1.08-04).
+	contactorOpenDelay       = 5 * time.Second
+	contactorOpenDelayBefore = 2 * time.Second
+	// "Updated shutdown time from 2 to 8 seconds to support DVCC" (changelog 1.09-06).
+	shutdownTime       = 8 * time.Second
+	shutdownTimeBefore = 2 * time.Second
+)
+
+func (m *Master) openDelay() time.Duration {
+	if m.cfg.Firmware.Has("1.08-04") {
+		return contactorOpenDelay
+	}
+	return contactorOpenDelayBefore
+}
+
+func (m *Master) shutdownTime() time.Duration {
+	if m.cfg.Firmware.Has("1.09-06") {
+		return shutdownTime
+	}
+	return shutdownTimeBefore
+}
+
+// fail enters the error state with code, through opening the contactor. A second failure while
+// one is pending does not replace the first, which is the one the GX sees.
+func (m *Master) fail(code events.ErrorCode) {
+	if m.fsm.Current() == stateError || m.fsm.Current() == stateShutdown {
+		return
+	}
+	m.leave(evFail, code)
+}
+
+// leave takes event after opening the contactor: at once when it is not closed, otherwise after
+// the opening delay with allowed-to-charge and -discharge dropped and the pre-alarm raised.
+func (m *Master) leave(event string, code events.ErrorCode) {
+	if m.opening.active {
+		return
+	}
+	if !m.hw.ContactorClosed() {
+		m.complete(event, code)
+		return
+	}
+	m.opening = opening{active: true, event: event, code: code, at: m.now + m.openDelay()}
+	why := event
+	if code != events.ErrNone {
+		why = code.String()
+	}
+	m.log.Add(events.Entry{At: m.now, Severity: events.SeverityAlarm, Code: int(code),
+		Message: fmt.Sprintf("%s: allowed to charge and discharge off, contactor opens in %v", why, m.openDelay())})
+}
+
+// openNow opens the contactor this step, whatever the delay: the interlock of changelog 1.09-02
+// ("an external emergency switch to directly open the main contactor").
+func (m *Master) openNow(event string, code events.ErrorCode) {
+	m.opening = opening{}
+	m.complete(event, code)
+}
+
+func (m *Master) stepOpening() {
+	if m.opening.active && m.now >= m.opening.at {
+		o := m.opening
+		m.opening = opening{}
+		m.complete(o.event, o.code)
+	}
+}
+
+// complete opens the pre-charge path and the contactor and takes the transition.
+func (m *Master) complete(event string, code events.ErrorCode) {
+	m.hw.SetPrecharge(false)
+	m.hw.SetContactor(false)
+	if code != events.ErrNone {
+		m.err = code
+		m.recordError(code)
+		m.log.Add(events.Entry{At: m.now, Severity: events.SeverityError, Code: int(code), Message: code.String()})
+	}
+	m.fire(event)
+}
+
+// Stop takes the master to standby: contactor open through the opening sequence, the master
+// awake and reporting, waiting for Start.
+func (m *Master) Stop() { m.leave(evStop, events.ErrNone) }
+
+// Start starts a master in standby or shut down: it registers its batteries again and
+// pre-charges. An error state needs Restart.
+func (m *Master) Start() {
+	if !m.fsm.Can(evStart) {
+		return
+	}
+	m.off = false
+	m.restartRegistration()
+	m.fire(evStart)
+}
+
+// Shutdown powers the master down: contactor open through the opening sequence, then the shutdown
+// state for the shutdown time (8 s from v1.09, changelog 1.09-06) with the DVCC set-points at the
+// actual voltage (changelog 1.17-01) so that the GX stops charging and discharging, then silence.
+func (m *Master) Shutdown() { m.leave(evShutdown, events.ErrNone) }
+
+func (m *Master) stepShutdown() {
+	if !m.off && m.now-m.stateSince >= m.shutdownTime() {
+		m.off = true
+		m.log.Add(events.Entry{At: m.now, Severity: events.SeverityInfo, Message: "powered down"})
+	}
+}
