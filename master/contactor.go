@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/lynxsim/lynxsim/canbus/batbus"
 	"github.com/lynxsim/lynxsim/events"
 )
 
@@ -110,7 +111,7 @@ func (m *Master) Start() {
 		return
 	}
 	m.off = false
-	m.restartRegistration()
+	m.restartRegistration(batbus.ReleaseRestart)
 	m.fire(evStart)
 }
 
@@ -124,4 +125,24 @@ func (m *Master) stepShutdown() {
 		m.off = true
 		m.log.Add(events.Entry{At: m.now, Severity: events.SeverityInfo, Message: "powered down"})
 	}
+}
+
+// Restart leaves the error state and starts again, as the restart request (VREG 0x0379, S2 p.20)
+// or the start button does. A safety lock (#40) is not left this way; it reports false.
+func (m *Master) Restart() bool {
+	if m.locked || !m.fsm.Can(evRestart) {
+		return false
+	}
+	m.err = events.ErrNone
+	m.diag = nil
+	m.restartRegistration(batbus.ReleaseRestart)
+	m.fire(evRestart)
+	return true
+}
+
+// Unlock ends a safety lock, as MG's unlock code does: "The BMS will restart immediately after
+// unlocking" (limits.md §5.2, L4).
+func (m *Master) Unlock() {
+	m.locked = false
+	m.Restart()
 }

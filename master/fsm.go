@@ -30,6 +30,7 @@ const (
 	evStop       = "stop"       // stop command: contactor open, master awake (standby)
 	evStart      = "start"      // start command from standby or shutdown
 	evShutdown   = "shutdown"   // power down after the shutdown time
+	evRestart    = "restart"    // leave the error state and start again
 )
 
 // Every state the master runs in, for the event lists below.
@@ -46,6 +47,7 @@ func newFSM() *fsm.FSM {
 		{Name: evFail, Src: awake, Dst: stateError},
 		{Name: evStop, Src: operating, Dst: stateStandby},
 		{Name: evStart, Src: []string{stateStandby, stateShutdown}, Dst: stateInitializing},
+		{Name: evRestart, Src: []string{stateError}, Dst: stateInitializing},
 		{Name: evShutdown, Src: append(append([]string(nil), awake...), stateError), Dst: stateShutdown},
 	}, nil)
 }

@@ -2,6 +2,9 @@ package master
 
 import (
 	"math"
+	"slices"
+
+	"github.com/lynxsim/lynxsim/canbus/batbus"
 
 	"github.com/lynxsim/lynxsim/events"
 )
@@ -23,11 +26,22 @@ type Limits struct {
 type extremes struct {
 	minCellVolts, maxCellVolts     float64
 	minCellCelsius, maxCellCelsius float64
-	ok                             bool
+	ok                             bool // cell voltages known
+	tempOK                         bool // cell temperatures known
 }
 
+// extremes sums up the bank's cells. Temperatures come from every sensor where the batteries
+// have reported them all; from v1.38 a sensor that deviates from the bank's others by more than
+// SensorDeviationCelsius is left out ("likely an sensor defect … excluded from the monitoring
+// process but still visible", changelog 1.38-08) and counted against its battery.
 func (m *Master) extremes() extremes {
 	e := extremes{minCellVolts: math.Inf(1), maxCellVolts: math.Inf(-1), minCellCelsius: math.Inf(1), maxCellCelsius: math.Inf(-1)}
+	exclude := m.cfg.Firmware.Has("1.38-08")
+	var median float64
+	if exclude {
+		median = m.sensorMedian()
+	}
+	dev := m.limitsFor().SensorDeviationCelsius
 	for _, b := range m.reg.batteries {
 		if !b.gotCells {
 			continue
@@ -35,10 +49,55 @@ func (m *Master) extremes() extremes {
 		e.ok = true
 		e.minCellVolts = math.Min(e.minCellVolts, float64(b.cells.MinMillivolts)/1000)
 		e.maxCellVolts = math.Max(e.maxCellVolts, float64(b.cells.MaxMillivolts)/1000)
-		e.minCellCelsius = math.Min(e.minCellCelsius, float64(b.cells.MinDeciCelsius)/10)
-		e.maxCellCelsius = math.Max(e.maxCellCelsius, float64(b.cells.MaxDeciCelsius)/10)
+		n := int(b.announce.TemperatureSensors)
+		if !b.tempsHeard || n == 0 {
+			if b.cells.MinDeciCelsius != batbus.NASn16 {
+				e.tempOK = true
+				e.minCellCelsius = math.Min(e.minCellCelsius, float64(b.cells.MinDeciCelsius)/10)
+				e.maxCellCelsius = math.Max(e.maxCellCelsius, float64(b.cells.MaxDeciCelsius)/10)
+			}
+			continue
+		}
+		b.deviatingSensors = 0
+		for _, raw := range b.sensorDeciC[:n] {
+			if raw == batbus.NASn16 {
+				continue
+			}
+			c := float64(raw) / 10
+			if exclude && !math.IsNaN(median) && math.Abs(c-median) > dev {
+				b.deviatingSensors++
+				continue
+			}
+			e.tempOK = true
+			e.minCellCelsius = math.Min(e.minCellCelsius, c)
+			e.maxCellCelsius = math.Max(e.maxCellCelsius, c)
+		}
 	}
 	return e
+}
+
+// sensorMedian is the median of every cell temperature sensor of the bank, NaN without any.
+func (m *Master) sensorMedian() float64 {
+	m.medianBuf = m.medianBuf[:0]
+	for _, b := range m.reg.batteries {
+		if !b.tempsHeard {
+			continue
+		}
+		for _, raw := range b.sensorDeciC[:b.announce.TemperatureSensors] {
+			if raw != batbus.NASn16 {
+				m.medianBuf = append(m.medianBuf, float64(raw)/10)
+			}
+		}
+	}
+	if len(m.medianBuf) == 0 {
+		return math.NaN()
+	}
+	slices.Sort(m.medianBuf)
+	n := len(m.medianBuf)
+	if n%2 == 1 {
+		return m.medianBuf[n/2]
+	}
+	return (m.medianBuf[n/2-1] + m.medianBuf[n/2]) / 2
 }
 
 // computeLimits sets the provisional limits: fixed per-cell voltages and C-rates from the
@@ -84,6 +143,9 @@ func (m *Master) chargeBlockedReason() string {
 	if m.fsm.Current() != stateRunning {
 		return "not running"
 	}
+	if m.blockCharge {
+		return "too cold to charge"
+	}
 	return "cell voltage high"
 }
 
@@ -93,6 +155,9 @@ func (m *Master) dischargeBlockedReason() string {
 	}
 	if m.fsm.Current() != stateRunning {
 		return "not running"
+	}
+	if m.blockDischarge {
+		return "too cold to discharge"
 	}
 	return "cell voltage low"
 }
@@ -110,9 +175,10 @@ func (m *Master) updateFlags() {
 	running := m.fsm.Current() == stateRunning
 	e := m.ext
 	if running && e.ok && !m.opening.active {
-		f = f.Set(events.FlagAllowedToCharge, e.maxCellVolts < m.cfg.ChargeStopCellVolts)
-		f = f.Set(events.FlagAllowedToDischarge, e.minCellVolts > m.cfg.DischargeStopCellVolts)
+		f = f.Set(events.FlagAllowedToCharge, e.maxCellVolts < m.cfg.ChargeStopCellVolts && !m.blockCharge)
+		f = f.Set(events.FlagAllowedToDischarge, e.minCellVolts > m.cfg.DischargeStopCellVolts && !m.blockDischarge)
 	}
+	f |= m.diagFlags
 	// The pre-alarm announces that the contactor is about to open (protocol.md §4.2 bit 27).
 	f = f.Set(events.FlagPreAlarm, m.opening.active)
 	amps := m.hw.ShuntAmps()

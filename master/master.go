@@ -83,6 +83,9 @@ type Config struct {
 	// issue tracker asks for the acknowledgement, so it is the default and can be switched off.
 	VREGAckOnSuccess bool
 
+	// LFPLimits and NMCLimits are the cell thresholds of the protection table, by chemistry.
+	LFPLimits, NMCLimits CellLimits
+
 	// ShutdownVoltageOffset is what firmware before v1.17 added to the actual voltage for the
 	// charge voltage set-point during shutdown; 1.17-01 dropped it ("actual voltage without
 	// offset"). No source gives its size (limits.md §4.3 [?]): an assumption.
@@ -122,6 +125,8 @@ func DefaultConfig(profile *firmware.Profile) Config {
 		InstanceBase:             0,
 		HeartbeatPeriod:          60 * time.Second,
 		ShutdownVoltageOffset:    0.5,
+		LFPLimits:                LFPLimits,
+		NMCLimits:                NMCLimits,
 		TTGFilter:                5 * time.Minute,
 		TTGFilterFast:            30 * time.Second,
 		VREGAckOnSuccess:         true,
@@ -144,23 +149,29 @@ type Master struct {
 	initPhase  events.State
 	err        events.ErrorCode
 
-	reg          registration
-	ext          extremes
-	socPct       float64
-	socKnown     bool
-	flags        events.FlagSet
-	limits       Limits
-	face         *veFace
-	counters     Counters
-	lastShunt    float64
-	history      history
-	ttgAvgAmps   float64
-	ttgAvgKnown  bool
-	opening      opening
-	off          bool // powered down at the end of the shutdown time: silent until started
-	settings     Settings
-	relayClosed  bool
-	linkOverride struct {
+	reg            registration
+	ext            extremes
+	socPct         float64
+	socKnown       bool
+	flags          events.FlagSet
+	limits         Limits
+	face           *veFace
+	counters       Counters
+	lastShunt      float64
+	history        history
+	ttgAvgAmps     float64
+	ttgAvgKnown    bool
+	opening        opening
+	diag           []diagState
+	diagFlags      events.FlagSet
+	blockCharge    bool
+	blockDischarge bool
+	locked         bool // safety lock (#40): only Unlock ends it
+	medianBuf      []float64
+	off            bool // powered down at the end of the shutdown time: silent until started
+	settings       Settings
+	relayClosed    bool
+	linkOverride   struct {
 		percent, amps float64
 		until         time.Duration
 	}
@@ -220,6 +231,7 @@ func (m *Master) Step(now time.Duration) {
 	// The cell extremes change only with battery reports: compute them once a step for everything
 	// that reads them (flags, limits, registers, PGNs, history).
 	m.ext = m.extremes()
+	m.protect()
 	m.stepOpening()
 	switch m.fsm.Current() {
 	case stateInitializing:

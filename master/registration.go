@@ -50,11 +50,15 @@ type batteryInfo struct {
 	gotCells     bool
 	reported     bool // a Status and an Extremes have arrived
 
-	firmware      batbus.Firmware
-	environment   batbus.Environment
-	terminals     batbus.Terminals
-	cellMillivolt [batbus.MaxCells]uint16
-	sensorDeciC   [batbus.MaxTemperatureSensors]int16
+	firmware         batbus.Firmware
+	environment      batbus.Environment
+	terminals        batbus.Terminals
+	cellMillivolt    [batbus.MaxCells]uint16
+	sensorDeciC      [batbus.MaxTemperatureSensors]int16
+	tempsHeard       bool // every sensor reported at least once
+	sensorsHeard     uint32
+	terminalsHeard   bool
+	deviatingSensors int // excluded by the v1.38 sensor check (changelog 1.38-08)
 }
 
 func (r *registration) find(serial uint32) *batteryInfo {
@@ -226,11 +230,16 @@ func (m *Master) onReport(b *batteryInfo, msg batbus.Message, f can.Frame) {
 			for k := range batbus.PerFrame {
 				if i := int(t.First) + k; i < int(t.Count) && i < len(b.sensorDeciC) {
 					b.sensorDeciC[i] = t.DeciCelsius[k]
+					b.sensorsHeard |= 1 << i
 				}
 			}
+			n := int(b.announce.TemperatureSensors)
+			b.tempsHeard = n > 0 && n <= 32 && b.sensorsHeard&(1<<n-1) == 1<<n-1
 		}
 	case batbus.MsgTerminals:
-		b.terminals, err = batbus.ParseTerminals(f)
+		if b.terminals, err = batbus.ParseTerminals(f); err == nil {
+			b.terminalsHeard = true
+		}
 	case batbus.MsgEnvironment:
 		b.environment, err = batbus.ParseEnvironment(f)
 	case batbus.MsgFirmware:
@@ -259,8 +268,7 @@ func (m *Master) conflict(b *batteryInfo, other batbus.Nameplate) {
 	m.log.Add(events.Entry{At: m.now, Severity: events.SeverityWarning, Message: fmt.Sprintf("battery address %d claimed by %s and %s", b.address, b.announce.SerialString(), other.SerialString())})
 	if m.fsm.Current() == stateInitializing && m.cfg.Firmware.Has("1.38-05") && m.reg.conflicts < maxRegistrationRestarts {
 		m.reg.conflicts++
-		m.send(m.batBus, batbus.Release{To: batbus.Broadcast, Reason: batbus.ReleaseConflict}.Frame())
-		m.restartRegistration()
+		m.restartRegistration(batbus.ReleaseConflict)
 		return
 	}
 	m.fail(events.ErrSlaveFailure)
@@ -270,8 +278,10 @@ func (m *Master) conflict(b *batteryInfo, other batbus.Nameplate) {
 // it was never given is a fault, not a conflict (an assumption).
 const maxRegistrationRestarts = 3
 
-// restartRegistration forgets every battery and waits for their announcements again.
-func (m *Master) restartRegistration() {
+// restartRegistration releases every battery (docs/battery-bus.md: Release, for reason) and waits
+// for their announcements again.
+func (m *Master) restartRegistration(reason batbus.ReleaseReason) {
+	m.send(m.batBus, batbus.Release{To: batbus.Broadcast, Reason: reason}.Frame())
 	conflicts, seq := m.reg.conflicts, m.reg.heartbeatSeq
 	m.reg = registration{conflicts: conflicts, heartbeatSeq: seq, nextHeartbeat: m.now}
 	m.initPhase = events.StateWaitBoot

@@ -1,0 +1,280 @@
+package master
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/lynxsim/lynxsim/canbus/batbus"
+	"github.com/lynxsim/lynxsim/events"
+)
+
+// Protection, as a table (the diagnosis idea of foxBMS 2): each row is one monitored condition
+// with the time it must hold before it counts (debounce), the time it must be gone before it
+// clears, the flag bit it raises, and what it does: warn (the flag only), block charge or
+// discharge (allowed-to-charge or -discharge off while active), or fail (the error, through the
+// contactor's opening sequence). Rows gated by a changelog item exist from that firmware on.
+//
+// The MG battery manuals' "boundary limits" are not public (limits.md §2.1, §8): every threshold
+// is a named parameter of CellLimits, with the published value where one exists (the Victron Lynx
+// Ion 24V/180Ah's, L7; the HE datasheet's, L6) and an assumption elsewhere.
+
+// CellLimits are the cell thresholds of one chemistry.
+type CellLimits struct {
+	WarnHighVolts, AlarmHighVolts float64 // over-voltage warning and fail-safe
+	WarnLowVolts, AlarmLowVolts   float64 // under-voltage warning and fail-safe
+	LockHighVolts, LockLowVolts   float64 // "far beyond the safe operating range": safety lock (#40)
+
+	WarnHighCelsius, AlarmHighCelsius                 float64
+	WarnLowChargeCelsius, AlarmLowChargeCelsius       float64 // below: charging blocked
+	WarnLowDischargeCelsius, AlarmLowDischargeCelsius float64 // below: discharging blocked
+	TerminalAlarmCelsius                              float64 // terminal over-temperature
+	DeviationWarnVolts                                float64 // cell voltage deviation (1.17-07)
+	SensorDeviationCelsius                            float64 // a sensor this far from the others is excluded (1.38-08)
+	HumidityWarnPercent                               float64 // 1.24-05
+}
+
+// LFPLimits: 3.62 V and 2.60 V for 20 s are the Victron Lynx Ion 24V/180Ah's contactor levels
+// (limits.md §1.4, L7); the warning levels sit below them, assumptions. Temperatures: assumptions
+// typical of LFP (no charging below 0 °C).
+var LFPLimits = CellLimits{
+	WarnHighVolts: 3.55, AlarmHighVolts: 3.62, WarnLowVolts: 2.90, AlarmLowVolts: 2.60,
+	LockHighVolts: 4.0, LockLowVolts: 1.5,
+	WarnHighCelsius: 50, AlarmHighCelsius: 60,
+	WarnLowChargeCelsius: 3, AlarmLowChargeCelsius: 0,
+	WarnLowDischargeCelsius: -15, AlarmLowDischargeCelsius: -20,
+	TerminalAlarmCelsius:   69, // the top of the HE derating band, changelog 1.19-01
+	DeviationWarnVolts:     0.10,
+	SensorDeviationCelsius: 10,
+	HumidityWarnPercent:    85,
+}
+
+// NMCLimits for the MG HE: 4.20 V maximum and 3.00 V cut-off per cell (29.4 V and 21.0 V over
+// 7 cells, limits.md §1.1, L6); charge 0 to 45 °C, discharge −20 to 55 °C (L6). Warning levels
+// and the rest are assumptions.
+var NMCLimits = CellLimits{
+	WarnHighVolts: 4.15, AlarmHighVolts: 4.20, WarnLowVolts: 3.10, AlarmLowVolts: 3.00,
+	LockHighVolts: 4.40, LockLowVolts: 2.0,
+	WarnHighCelsius: 50, AlarmHighCelsius: 55,
+	WarnLowChargeCelsius: 3, AlarmLowChargeCelsius: 0,
+	WarnLowDischargeCelsius: -15, AlarmLowDischargeCelsius: -20,
+	TerminalAlarmCelsius:   69,
+	DeviationWarnVolts:     0.10,
+	SensorDeviationCelsius: 10,
+	HumidityWarnPercent:    85,
+}
+
+type action uint8
+
+const (
+	warn action = iota
+	blockCharge
+	blockDischarge
+	failSafe
+	safetyLock
+)
+
+type diagnosis struct {
+	name     string
+	item     string // changelog item the row exists from ("" = every version)
+	debounce time.Duration
+	release  time.Duration
+	flag     events.Flag
+	hasFlag  bool
+	act      action
+	code     events.ErrorCode
+	check    func(m *Master, l *CellLimits) bool
+}
+
+// Debounces: 20 s for the fail-safe cell levels (L7: "for 20 sec"), 10 s for warnings (L7's
+// allowed-to-charge/discharge "for 10 sec"); the rest are assumptions.
+var diagnoses = []diagnosis{
+	{name: "cell over-voltage warning", debounce: 10 * time.Second, release: 10 * time.Second, flag: events.FlagWarnOverVoltage, hasFlag: true, act: warn,
+		check: func(m *Master, l *CellLimits) bool { return m.ext.ok && m.ext.maxCellVolts >= l.WarnHighVolts }},
+	{name: "cell over-voltage", debounce: 20 * time.Second, flag: events.FlagAlarmOverVoltage, hasFlag: true, act: failSafe, code: events.ErrOverVoltage,
+		check: func(m *Master, l *CellLimits) bool { return m.ext.ok && m.ext.maxCellVolts >= l.AlarmHighVolts }},
+	{name: "cell under-voltage warning", debounce: 10 * time.Second, release: 10 * time.Second, flag: events.FlagWarnUnderVoltage, hasFlag: true, act: warn,
+		check: func(m *Master, l *CellLimits) bool { return m.ext.ok && m.ext.minCellVolts <= l.WarnLowVolts }},
+	{name: "cell under-voltage", debounce: 20 * time.Second, flag: events.FlagAlarmUnderVoltage, hasFlag: true, act: failSafe, code: events.ErrUnderVoltage,
+		check: func(m *Master, l *CellLimits) bool { return m.ext.ok && m.ext.minCellVolts <= l.AlarmLowVolts }},
+	{name: "cell voltage far out of range", debounce: time.Second, act: safetyLock, code: events.ErrSafetyLock, item: "1.32-05",
+		check: func(m *Master, l *CellLimits) bool {
+			return m.ext.ok && (m.ext.maxCellVolts >= l.LockHighVolts || m.ext.minCellVolts <= l.LockLowVolts)
+		}},
+	{name: "over-temperature warning", debounce: 10 * time.Second, release: 10 * time.Second, flag: events.FlagWarnOverTemperature, hasFlag: true, act: warn,
+		check: func(m *Master, l *CellLimits) bool { return m.ext.tempOK && m.ext.maxCellCelsius >= l.WarnHighCelsius }},
+	{name: "over-temperature", debounce: 10 * time.Second, flag: events.FlagAlarmOverTemperature, hasFlag: true, act: failSafe, code: events.ErrOverTemperature,
+		check: func(m *Master, l *CellLimits) bool { return m.ext.tempOK && m.ext.maxCellCelsius >= l.AlarmHighCelsius }},
+	{name: "under-temperature for charging warning", debounce: 10 * time.Second, release: 10 * time.Second, flag: events.FlagWarnUnderTemperatureCharge, hasFlag: true, act: warn,
+		check: func(m *Master, l *CellLimits) bool {
+			return m.ext.tempOK && m.ext.minCellCelsius <= l.WarnLowChargeCelsius
+		}},
+	{name: "under-temperature for charging", debounce: 10 * time.Second, release: 10 * time.Second, flag: events.FlagAlarmUnderTemperatureCharge, hasFlag: true, act: blockCharge,
+		check: func(m *Master, l *CellLimits) bool {
+			return m.ext.tempOK && m.ext.minCellCelsius <= l.AlarmLowChargeCelsius
+		}},
+	{name: "under-temperature for discharging warning", debounce: 10 * time.Second, release: 10 * time.Second, flag: events.FlagWarnUnderTemperatureDischarge, hasFlag: true, act: warn,
+		check: func(m *Master, l *CellLimits) bool {
+			return m.ext.tempOK && m.ext.minCellCelsius <= l.WarnLowDischargeCelsius
+		}},
+	{name: "under-temperature for discharging", debounce: 10 * time.Second, release: 10 * time.Second, flag: events.FlagAlarmUnderTemperatureDischarge, hasFlag: true, act: blockDischarge,
+		check: func(m *Master, l *CellLimits) bool {
+			return m.ext.tempOK && m.ext.minCellCelsius <= l.AlarmLowDischargeCelsius
+		}},
+	// Changelog 1.17-07 added the cell voltage deviation warning; 1.32-06 gave it bit 30.
+	{name: "cell voltage deviation", item: "1.17-07", debounce: time.Minute, release: time.Minute, flag: events.FlagWarnCellImbalance, hasFlag: true, act: warn,
+		check: func(m *Master, l *CellLimits) bool {
+			return m.ext.ok && m.ext.maxCellVolts-m.ext.minCellVolts >= l.DeviationWarnVolts
+		}},
+	// Changelog 1.32-05: #41 terminal over-temperature; before v1.32 it is an over-temperature (#15) [I].
+	{name: "terminal over-temperature", item: "1.19-01", debounce: 10 * time.Second, act: failSafe, code: events.ErrTerminalOverTemperature,
+		check: func(m *Master, l *CellLimits) bool { return m.maxTerminalCelsius() >= l.TerminalAlarmCelsius }},
+	// Changelog 1.34-03/04: leakage of RS batteries, a warning. The changelog names no bit; lynxsim
+	// raises bit 31 "warning service request" (1.32-06) for it [I]: a leak needs service.
+	{name: "battery leakage", item: "1.34-03", debounce: time.Second, release: 10 * time.Second, flag: events.FlagWarnServiceRequest, hasFlag: true, act: warn,
+		check: func(m *Master, _ *CellLimits) bool {
+			return m.anyBattery(func(b *batteryInfo) bool { return b.environment.Leakage == batbus.LeakageDetected })
+		}},
+	// Changelog 1.24-05: humidity warning for NMC and RS batteries; an event, no bit [?].
+	{name: "battery humidity", item: "1.24-05", debounce: time.Minute, release: time.Minute, act: warn,
+		check: func(m *Master, l *CellLimits) bool {
+			return m.anyBattery(func(b *batteryInfo) bool {
+				h := b.environment.HumidityPercent
+				return h != batbus.NAUn8 && float64(h) >= l.HumidityWarnPercent
+			})
+		}},
+	// Changelog 1.38-08/09: more than 2 deviating temperature sensors on one LFP 24 V battery:
+	// fail-safe. The changelog names no error number: #7 "Measure error" (S2) [I].
+	{name: "deviating temperature sensors", item: "1.38-08", debounce: 10 * time.Second, act: failSafe, code: events.ErrMeasure,
+		check: func(m *Master, _ *CellLimits) bool {
+			return m.anyBattery(func(b *batteryInfo) bool { return b.deviatingSensors > 2 })
+		}},
+}
+
+type diagState struct {
+	active       bool
+	since, clear time.Duration // condition first seen / first gone
+	seen, gone   bool
+}
+
+func (m *Master) limitsFor() *CellLimits {
+	if len(m.reg.batteries) > 0 && m.reg.batteries[0].announce.Chemistry == batbus.ChemistryNMC {
+		return &m.cfg.NMCLimits
+	}
+	return &m.cfg.LFPLimits
+}
+
+func (m *Master) anyBattery(f func(*batteryInfo) bool) bool {
+	return slices.ContainsFunc(m.reg.batteries, f)
+}
+
+// maxTerminalCelsius is the hottest terminal of the bank (changelog 1.19-01, 1.30-03), -Inf
+// without terminal sensors.
+func (m *Master) maxTerminalCelsius() float64 {
+	hottest := math.Inf(-1)
+	for _, b := range m.reg.batteries {
+		for _, c := range []int16{b.terminals.PositiveDeciCelsius, b.terminals.NegativeDeciCelsius} {
+			if c != batbus.NASn16 && b.terminalsHeard {
+				hottest = math.Max(hottest, float64(c)/10)
+			}
+		}
+	}
+	return hottest
+}
+
+// protect evaluates the table once a step, while the batteries are registered.
+func (m *Master) protect() {
+	if !m.reg.assigned || m.fsm.Current() == stateError || m.fsm.Current() == stateShutdown {
+		return
+	}
+	if m.diag == nil {
+		m.diag = make([]diagState, len(diagnoses))
+	}
+	l := m.limitsFor()
+	m.blockCharge, m.blockDischarge, m.diagFlags = false, false, 0
+	for i := range diagnoses {
+		d, s := &diagnoses[i], &m.diag[i]
+		if d.item != "" && !m.cfg.Firmware.Has(d.item) {
+			continue
+		}
+		on := d.check(m, l)
+		switch {
+		case on && !s.seen:
+			s.seen, s.since, s.gone = true, m.now, false
+		case !on && s.seen && !s.gone:
+			s.gone, s.clear = true, m.now
+		case on:
+			s.gone = false
+		}
+		if !on && s.gone && m.now-s.clear >= d.release {
+			if s.active {
+				m.log.Add(events.Entry{At: m.now, Severity: events.SeverityInfo, Message: d.name + " cleared"})
+			}
+			*s = diagState{}
+		}
+		if on && !s.active && m.now-s.since >= d.debounce {
+			s.active = true
+			m.raise(d)
+		}
+		if !s.active {
+			continue
+		}
+		if d.hasFlag {
+			m.diagFlags = m.diagFlags.With(d.flag)
+		}
+		switch d.act {
+		case blockCharge:
+			m.blockCharge = true
+		case blockDischarge:
+			m.blockDischarge = true
+		}
+	}
+}
+
+// raise acts on a diagnosis that has just become active.
+func (m *Master) raise(d *diagnosis) {
+	sev := events.SeverityWarning
+	if d.act == failSafe || d.act == safetyLock {
+		sev = events.SeverityAlarm
+	}
+	m.log.Add(events.Entry{At: m.now, Severity: sev, Code: int(d.code), Message: d.name})
+	switch d.act {
+	case failSafe:
+		code := d.code
+		if code == events.ErrTerminalOverTemperature && !m.cfg.Firmware.Has("1.32-05") {
+			code = events.ErrOverTemperature // #41 exists from v1.32 (changelog 1.32-05) [I]
+		}
+		m.fail(code)
+	case safetyLock:
+		// "A Safety lock is a permanent failure state" (limits.md §5.2, L4): the master stays
+		// in fail-safe until unlocked; Restart does not clear it.
+		m.locked = true
+		m.fail(d.code)
+	}
+}
+
+// DescribeProtection lists the protection table as people read it: for documentation and
+// `lynxsim firmware show`.
+func DescribeProtection() []string {
+	var out []string
+	for _, d := range diagnoses {
+		s := fmt.Sprintf("%s: after %v", d.name, d.debounce)
+		if d.hasFlag {
+			s += fmt.Sprintf(", flag %d %v", d.flag, d.flag)
+		}
+		switch d.act {
+		case blockCharge:
+			s += ", charging blocked"
+		case blockDischarge:
+			s += ", discharging blocked"
+		case failSafe, safetyLock:
+			s += ", fail-safe " + d.code.String()
+		}
+		if d.item != "" {
+			s += " (from changelog " + d.item + ")"
+		}
+		out = append(out, s)
+	}
+	return out
+}
