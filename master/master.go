@@ -3,7 +3,6 @@ package master
 import (
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/looplab/fsm"
@@ -45,8 +44,20 @@ type Config struct {
 	RegistrationTimeout time.Duration
 	// FirstReportTimeout is how long a registered battery may take to send its first status.
 	FirstReportTimeout time.Duration
-	// PrechargeMax is the longest pre-charge: 30 s (changelog 1.11-03).
-	PrechargeMax time.Duration
+	// PrechargeMax is the longest pre-charge: 30 s (changelog 1.11-03). PrechargeMaxBefore is
+	// what firmware before v1.11 allowed, which cold systems could not meet ("Fixed cold system
+	// pre-charge fault"): not published, an assumption.
+	PrechargeMax, PrechargeMaxBefore time.Duration
+	// PrechargeExtension is added once when an NTC pre-charge is still rising at PrechargeMax
+	// (changelog 1.27-02: "+18 seconds"); PrechargeRisingVoltsPerSecond says what "rising" is
+	// (an assumption).
+	PrechargeExtension            time.Duration
+	PrechargeRisingVoltsPerSecond float64
+	// FuseCheckTime and FuseCheckFraction: a pre-charge whose bus has not reached this fraction
+	// of the battery voltage after this time has a broken pre-charge fuse (changelog 1.36-06);
+	// assumptions.
+	FuseCheckTime     time.Duration
+	FuseCheckFraction float64
 	// PrechargeDoneVolts is how close the bus must come to the battery voltage before the
 	// contactor closes: an assumption, no source gives the criterion (limits.md §4.2).
 	PrechargeDoneVolts float64
@@ -105,31 +116,36 @@ type Config struct {
 // DefaultConfig returns the configuration of a master on the given firmware profile.
 func DefaultConfig(profile *firmware.Profile) Config {
 	return Config{
-		Firmware:                 profile,
-		SourceAddress:            0x50,
-		Series:                   1,
-		RegistrationQuiet:        2 * time.Second,
-		RegistrationTimeout:      10 * time.Second,
-		FirstReportTimeout:       5 * time.Second,
-		PrechargeMax:             30 * time.Second, // changelog 1.11-03
-		PrechargeDoneVolts:       1.0,
-		ContactorFeedbackTimeout: 500 * time.Millisecond,
-		ChargeCellVolts:          3.50,
-		DischargeCellVolts:       2.90,
-		ChargeC:                  0.5,
-		DischargeC:               1.0,
-		ChargeStopCellVolts:      3.52, // limits.md §1.4, L7
-		DischargeStopCellVolts:   2.80, // limits.md §1.4, L7
-		Model:                    vecan.ModelGeneral,
-		Serial:                   "17380001",
-		InstanceBase:             0,
-		HeartbeatPeriod:          60 * time.Second,
-		ShutdownVoltageOffset:    0.5,
-		LFPLimits:                LFPLimits,
-		NMCLimits:                NMCLimits,
-		TTGFilter:                5 * time.Minute,
-		TTGFilterFast:            30 * time.Second,
-		VREGAckOnSuccess:         true,
+		Firmware:                      profile,
+		SourceAddress:                 0x50,
+		Series:                        1,
+		RegistrationQuiet:             2 * time.Second,
+		RegistrationTimeout:           10 * time.Second,
+		FirstReportTimeout:            5 * time.Second,
+		PrechargeMax:                  30 * time.Second, // changelog 1.11-03
+		PrechargeMaxBefore:            10 * time.Second,
+		PrechargeExtension:            18 * time.Second, // changelog 1.27-02
+		PrechargeRisingVoltsPerSecond: 0.05,
+		FuseCheckTime:                 2 * time.Second,
+		FuseCheckFraction:             0.05,
+		PrechargeDoneVolts:            1.0,
+		ContactorFeedbackTimeout:      500 * time.Millisecond,
+		ChargeCellVolts:               3.50,
+		DischargeCellVolts:            2.90,
+		ChargeC:                       0.5,
+		DischargeC:                    1.0,
+		ChargeStopCellVolts:           3.52, // limits.md §1.4, L7
+		DischargeStopCellVolts:        2.80, // limits.md §1.4, L7
+		Model:                         vecan.ModelGeneral,
+		Serial:                        "17380001",
+		InstanceBase:                  0,
+		HeartbeatPeriod:               60 * time.Second,
+		ShutdownVoltageOffset:         0.5,
+		LFPLimits:                     LFPLimits,
+		NMCLimits:                     NMCLimits,
+		TTGFilter:                     5 * time.Minute,
+		TTGFilterFast:                 30 * time.Second,
+		VREGAckOnSuccess:              true,
 	}
 }
 
@@ -168,10 +184,14 @@ type Master struct {
 	blockDischarge bool
 	locked         bool // safety lock (#40): only Unlock ends it
 	medianBuf      []float64
-	off            bool // powered down at the end of the shutdown time: silent until started
-	settings       Settings
-	relayClosed    bool
-	linkOverride   struct {
+
+	prechargeExtended  bool
+	prechargeLastVolts float64
+	prechargeLastAt    time.Duration
+	off                bool // powered down at the end of the shutdown time: silent until started
+	settings           Settings
+	relayClosed        bool
+	linkOverride       struct {
 		percent, amps float64
 		until         time.Duration
 	}
@@ -254,17 +274,6 @@ func (m *Master) Step(now time.Duration) {
 func (m *Master) send(bus canbus.Bus, f can.Frame) {
 	if err := bus.Send(f); err != nil {
 		m.counters.SendErrors++
-	}
-}
-
-func (m *Master) stepPreCharging() {
-	if math.Abs(m.hw.BatteryVolts()-m.hw.BusVolts()) <= m.cfg.PrechargeDoneVolts {
-		m.hw.SetContactor(true)
-		m.fire(evPrecharged)
-		return
-	}
-	if m.now-m.stateSince >= m.cfg.PrechargeMax {
-		m.fail(events.ErrPreChargeTimeout)
 	}
 }
 

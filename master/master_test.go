@@ -23,6 +23,8 @@ type fakeHW struct {
 	precharge, contactorCommand       bool
 	feedbackBroken                    bool
 	prechargeStuck                    bool
+	fuseBroken                        bool
+	riseVoltsPerStep                  float64 // a slow pre-charge: the bus rises this much a step
 }
 
 func (h *fakeHW) SetContactor(closed bool) { h.contactorCommand = closed }
@@ -34,7 +36,14 @@ func (h *fakeHW) ShuntAmps() float64       { return h.shuntAmps }
 
 // step moves the fake bus halfway to the battery each step while pre-charging.
 func (h *fakeHW) step() {
-	if h.precharge && !h.prechargeStuck {
+	switch {
+	case h.precharge && h.prechargeStuck:
+		// Stuck half way: a load on the bus the pre-charge cannot lift (not a broken fuse).
+		h.busVolts += (h.batteryVolts/2 - h.busVolts) / 2
+	case h.precharge && h.fuseBroken:
+	case h.precharge && h.riseVoltsPerStep > 0:
+		h.busVolts = math.Min(h.batteryVolts, h.busVolts+h.riseVoltsPerStep)
+	case h.precharge:
 		h.busVolts += (h.batteryVolts - h.busVolts) / 2
 	}
 	if h.ContactorClosed() {
