@@ -111,6 +111,7 @@ func (m *Master) Start() {
 		return
 	}
 	m.off = false
+	m.strategyAtStart = m.settings.Strategy
 	m.restartRegistration(batbus.ReleaseRestart)
 	m.fire(evStart)
 }
@@ -135,6 +136,7 @@ func (m *Master) Restart() bool {
 	}
 	m.err = events.ErrNone
 	m.diag = nil
+	m.strategyAtStart = m.settings.Strategy
 	m.restartRegistration(batbus.ReleaseRestart)
 	m.fire(evRestart)
 	return true

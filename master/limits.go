@@ -100,10 +100,12 @@ func (m *Master) sensorMedian() float64 {
 	return (m.medianBuf[n/2-1] + m.medianBuf[n/2]) / 2
 }
 
-// computeLimits sets the provisional limits: fixed per-cell voltages and C-rates from the
-// configuration, charge and discharge currents dropped to zero while allowed-to-charge or
-// allowed-to-discharge is off. The master issue replaces this with temperature derating, the
-// battery-type ratings and the strategies.
+// computeLimits sets the DVCC limits (protocol.md §7). Charge voltage and discharge voltage come
+// from per-cell values of the chemistry; charge and discharge currents from the battery's rating
+// (HE by strategy, changelog 1.15-04), capped by the user's maximum-current settings (1.23-02),
+// derated with temperature in steps (1 °C from v1.25, 2 °C before: 1.25-11) and, for HE, with
+// the terminal temperature between 64 and 69 °C (1.19-01); and dropped to zero while
+// allowed-to-charge or -discharge is off. Each limit carries the reason that set it.
 func (m *Master) computeLimits() Limits {
 	nan := Limit{Value: math.NaN(), Reason: "not registered"}
 	if m.fsm.Current() == stateShutdown {
@@ -119,13 +121,38 @@ func (m *Master) computeLimits() Limits {
 	if !m.reg.assigned || len(m.reg.batteries) == 0 {
 		return Limits{nan, nan, nan, nan}
 	}
-	cellsInSeries := float64(m.cfg.Series) * float64(m.reg.batteries[0].announce.Cells)
+	first := m.reg.batteries[0].announce
+	cellsInSeries := float64(m.cfg.Series) * float64(first.Cells)
 	bankAh := m.reg.bankAh(m.cfg.Series)
+	chargeC, chargeWhy := m.cfg.ChargeC, "charge rating"
+	if first.Chemistry == batbus.ChemistryNMC {
+		chargeC, chargeWhy = m.heChargeC()
+	}
+	cellVolts, dischargeCellVolts := m.cfg.ChargeCellVolts, m.cfg.DischargeCellVolts
+	if first.Chemistry == batbus.ChemistryNMC {
+		cellVolts, dischargeCellVolts = m.cfg.NMCChargeCellVolts, m.cfg.NMCDischargeCellVolts
+	}
 	l := Limits{
-		ChargeVolts:    Limit{cellsInSeries * m.cfg.ChargeCellVolts, "charge voltage per cell"},
-		DischargeVolts: Limit{cellsInSeries * m.cfg.DischargeCellVolts, "discharge voltage per cell"},
-		ChargeAmps:     Limit{bankAh * m.cfg.ChargeC, "charge rating"},
+		ChargeVolts:    Limit{cellsInSeries * cellVolts, "charge voltage per cell"},
+		DischargeVolts: Limit{cellsInSeries * dischargeCellVolts, "discharge voltage per cell"},
+		ChargeAmps:     Limit{bankAh * chargeC, chargeWhy},
 		DischargeAmps:  Limit{bankAh * m.cfg.DischargeC, "discharge rating"},
+	}
+	// The user's maximum currents (changelog 1.23-02: "used by the parameter control (DVCC)").
+	if m.cfg.Firmware.Has("1.23-02") {
+		if max := m.cfg.MaxChargeAmps; max > 0 && max < l.ChargeAmps.Value {
+			l.ChargeAmps = Limit{max, "maximum charge current setting"}
+		}
+		if max := m.cfg.MaxDischargeAmps; max > 0 && max < l.DischargeAmps.Value {
+			l.DischargeAmps = Limit{max, "maximum discharge current setting"}
+		}
+	}
+	if f, why := m.temperatureDerating(); f < 1 {
+		l.ChargeAmps = Limit{l.ChargeAmps.Value * f, why}
+	}
+	if f, why := m.terminalDerating(); f < 1 {
+		l.ChargeAmps = Limit{math.Min(l.ChargeAmps.Value, l.ChargeAmps.Value*f), why}
+		l.DischargeAmps = Limit{l.DischargeAmps.Value * f, why}
 	}
 	if !m.flags.Has(events.FlagAllowedToCharge) {
 		l.ChargeAmps = Limit{0, m.chargeBlockedReason()}
@@ -134,6 +161,87 @@ func (m *Master) computeLimits() Limits {
 		l.DischargeAmps = Limit{0, m.dischargeBlockedReason()}
 	}
 	return l
+}
+
+// heChargeC is the HE charge rating: 0.3 C before v1.15, then 0.6 C in the default (Economic)
+// strategy and 1.0 C in Performance (changelog 1.15-04; limits.md §1.1).
+func (m *Master) heChargeC() (float64, string) {
+	switch {
+	case !m.cfg.Firmware.Has("1.15-04"):
+		return 0.3, "HE charge rating 0.3C"
+	case m.strategy() == strategyPerformance:
+		return 1.0, "HE charge rating 1.0C (Performance)"
+	}
+	return 0.6, "HE charge rating 0.6C (" + m.strategyName() + ")"
+}
+
+// Battery strategies (VE_REG_LYNX_ION_BMS_BATTERY_STRATEGY 0x0376, S2 p.20).
+const (
+	strategyDefault     = 0 // "Default", renamed "Economic" in v1.24 (changelog 1.24-04)
+	strategyPerformance = 1
+)
+
+// strategy is the strategy in force: a change takes effect at once from v1.23 (changelog
+// 1.23-06: "on change there is NO master reboot required anymore"), before only at the next
+// start.
+func (m *Master) strategy() uint8 {
+	if m.cfg.Firmware.Has("1.23-06") {
+		return m.settings.Strategy
+	}
+	return m.strategyAtStart
+}
+
+func (m *Master) strategyName() string {
+	switch {
+	case m.strategy() == strategyPerformance:
+		return "Performance"
+	case m.cfg.Firmware.Has("1.24-04"):
+		return "Economic"
+	}
+	return "Default"
+}
+
+// temperatureDerating lowers the charge current as the cells near the temperature limits: to
+// zero over the DeratingBandCelsius below the over-temperature alarm and above the no-charge
+// temperature. The temperature is taken in steps: 1 °C from v1.25, 2 °C before (changelog
+// 1.25-11: "Before this was be steps of 2 degree Celsius, now fixed to steps of 1"). The band is an
+// assumption (limits.md §3: the HE charge current "will be reduced automatically", shape [?]).
+func (m *Master) temperatureDerating() (float64, string) {
+	if !m.ext.tempOK {
+		return 1, ""
+	}
+	l := m.limitsFor()
+	stepC := 2.0
+	if m.cfg.Firmware.Has("1.25-11") {
+		stepC = 1
+	}
+	band := m.cfg.DeratingBandCelsius
+	hot := math.Floor(m.ext.maxCellCelsius/stepC) * stepC
+	cold := math.Ceil(m.ext.minCellCelsius/stepC) * stepC
+	f := 1.0
+	why := ""
+	if x := (l.AlarmHighCelsius - hot) / band; x < f {
+		f, why = math.Max(0, x), "temperature derating (hot)"
+	}
+	if x := (cold - l.AlarmLowChargeCelsius) / band; x < f {
+		f, why = math.Max(0, x), "temperature derating (cold)"
+	}
+	return f, why
+}
+
+// terminalDerating lowers charge and discharge current when an HE positive terminal is between 64
+// and 69 °C (changelog 1.19-01: "DVCC will decrease charge and discharge current when terminal
+// temperature comes above 64°C to 69°C"): linearly from full at 64 °C to zero at 69 °C.
+func (m *Master) terminalDerating() (float64, string) {
+	if !m.cfg.Firmware.Has("1.19-01") {
+		return 1, ""
+	}
+	const from, to = 64.0, 69.0
+	t := m.maxTerminalCelsius()
+	if t <= from {
+		return 1, ""
+	}
+	return math.Max(0, (to-t)/(to-from)), "terminal temperature derating"
 }
 
 func (m *Master) chargeBlockedReason() string {
@@ -175,8 +283,9 @@ func (m *Master) updateFlags() {
 	running := m.fsm.Current() == stateRunning
 	e := m.ext
 	if running && e.ok && !m.opening.active {
-		f = f.Set(events.FlagAllowedToCharge, e.maxCellVolts < m.cfg.ChargeStopCellVolts && !m.blockCharge)
-		f = f.Set(events.FlagAllowedToDischarge, e.minCellVolts > m.cfg.DischargeStopCellVolts && !m.blockDischarge)
+		l := m.limitsFor()
+		f = f.Set(events.FlagAllowedToCharge, e.maxCellVolts < l.StopChargeVolts && !m.blockCharge)
+		f = f.Set(events.FlagAllowedToDischarge, e.minCellVolts > l.StopDischargeVolts && !m.blockDischarge)
 	}
 	f |= m.diagFlags
 	// The pre-alarm announces that the contactor is about to open (protocol.md §4.2 bit 27).

@@ -65,6 +65,15 @@ type Config struct {
 	// command before #26: an assumption.
 	ContactorFeedbackTimeout time.Duration
 
+	// NMCChargeCellVolts and NMCDischargeCellVolts are the HE values: 4.20 V and 3.00 V, the
+	// datasheet's 29.4 V and 21.0 V over 7 cells (limits.md §1.1, L6).
+	NMCChargeCellVolts, NMCDischargeCellVolts float64
+	// MaxChargeAmps and MaxDischargeAmps are the user's maximum currents (changelog 1.23-02;
+	// 0: none).
+	MaxChargeAmps, MaxDischargeAmps float64
+	// DeratingBandCelsius is the band below a temperature limit over which the charge current
+	// falls to zero (an assumption).
+	DeratingBandCelsius float64
 	// ChargeCellVolts and DischargeCellVolts set CVL and the discharge voltage per cell;
 	// ChargeC and DischargeC set CCL and DCL as multiples of the bank capacity. None has a
 	// public source for MG LFP batteries (limits.md §2.1, §4.9): values typical of LFP.
@@ -106,11 +115,6 @@ type Config struct {
 	// to go, before and from v1.23 ("Updated Time to Go calculation, faster response", changelog
 	// 1.23-08). No source gives either: assumptions, a slow and a fast average.
 	TTGFilter, TTGFilterFast time.Duration
-
-	// ChargeStopCellVolts and DischargeStopCellVolts open allowed-to-charge and
-	// allowed-to-discharge: 3.52 V and 2.8 V are the only published values of the family, the
-	// Victron Lynx Ion 24V/180Ah's (limits.md §1.4, L7).
-	ChargeStopCellVolts, DischargeStopCellVolts float64
 }
 
 // DefaultConfig returns the configuration of a master on the given firmware profile.
@@ -134,8 +138,9 @@ func DefaultConfig(profile *firmware.Profile) Config {
 		DischargeCellVolts:            2.90,
 		ChargeC:                       0.5,
 		DischargeC:                    1.0,
-		ChargeStopCellVolts:           3.52, // limits.md §1.4, L7
-		DischargeStopCellVolts:        2.80, // limits.md §1.4, L7
+		NMCChargeCellVolts:            4.20, // limits.md §1.1, L6
+		NMCDischargeCellVolts:         3.00, // limits.md §1.1, L6
+		DeratingBandCelsius:           10,
 		Model:                         vecan.ModelGeneral,
 		Serial:                        "17380001",
 		InstanceBase:                  0,
@@ -185,6 +190,7 @@ type Master struct {
 	locked         bool // safety lock (#40): only Unlock ends it
 	medianBuf      []float64
 
+	strategyAtStart    uint8 // the strategy as read at the last start (before v1.23)
 	prechargeExtended  bool
 	prechargeLastVolts float64
 	prechargeLastAt    time.Duration

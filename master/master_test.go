@@ -69,6 +69,8 @@ type rig struct {
 	minMillivolts, maxMillivolts uint16
 	nextReport                   time.Duration
 	silent                       bool
+	// Cell and terminal temperatures the batteries report (0: 25.0 to 26.0 °C, no terminals).
+	minDeciC, maxDeciC, terminalDeciC int16
 }
 
 func newRig(t *testing.T, v string, mutate func(*Config)) *rig {
@@ -133,6 +135,18 @@ func (r *rig) announce(serial uint32, chem batbus.Chemistry, model, cells uint8)
 	require.NoError(r.t, r.bat.Send(batbus.Describe{Address: temporary, Chemistry: chem, Cells: cells, CapacityAh: 280}.Frame()))
 }
 
+// runningHE brings a rig on firmware v to running with one HE battery (NMC, 7 cells, 280 Ah).
+func runningHE(t *testing.T, v string, mutate func(*Config)) *rig {
+	r := newRig(t, v, mutate)
+	r.advance(step)
+	r.announce(1, batbus.ChemistryNMC, 7, 7)
+	r.advance(r.m.cfg.RegistrationQuiet + 50*time.Millisecond)
+	r.report(1, 3700, 3710)
+	r.advance(time.Second)
+	require.Equal(t, events.StateRunning, r.m.State())
+	return r
+}
+
 // report sends a status and a cells frame for every address 1..n, and keeps doing so every
 // 500 ms from advance.
 func (r *rig) report(n int, minMillivolts, maxMillivolts uint16) {
@@ -140,7 +154,14 @@ func (r *rig) report(n int, minMillivolts, maxMillivolts uint16) {
 	r.nextReport = r.now + 500*time.Millisecond
 	for a := 1; a <= n; a++ {
 		require.NoError(r.t, r.bat.Send(batbus.Status{Address: uint8(a), Centivolts: 2640, SOCHundredths: 5000}.Frame()))
-		require.NoError(r.t, r.bat.Send(batbus.Extremes{Address: uint8(a), MinMillivolts: minMillivolts, MaxMillivolts: maxMillivolts, MinDeciCelsius: 250, MaxDeciCelsius: 260}.Frame()))
+		lo, hi := r.minDeciC, r.maxDeciC
+		if lo == 0 && hi == 0 {
+			lo, hi = 250, 260
+		}
+		require.NoError(r.t, r.bat.Send(batbus.Extremes{Address: uint8(a), MinMillivolts: minMillivolts, MaxMillivolts: maxMillivolts, MinDeciCelsius: lo, MaxDeciCelsius: hi}.Frame()))
+		if r.terminalDeciC != 0 {
+			require.NoError(r.t, r.bat.Send(batbus.Terminals{Address: uint8(a), PositiveDeciCelsius: r.terminalDeciC, NegativeDeciCelsius: batbus.NASn16}.Frame()))
+		}
 	}
 }
 

@@ -22,9 +22,11 @@ import (
 
 // CellLimits are the cell thresholds of one chemistry.
 type CellLimits struct {
-	WarnHighVolts, AlarmHighVolts float64 // over-voltage warning and fail-safe
-	WarnLowVolts, AlarmLowVolts   float64 // under-voltage warning and fail-safe
-	LockHighVolts, LockLowVolts   float64 // "far beyond the safe operating range": safety lock (#40)
+	// StopChargeVolts and StopDischargeVolts open allowed-to-charge and allowed-to-discharge.
+	StopChargeVolts, StopDischargeVolts float64
+	WarnHighVolts, AlarmHighVolts       float64 // over-voltage warning and fail-safe
+	WarnLowVolts, AlarmLowVolts         float64 // under-voltage warning and fail-safe
+	LockHighVolts, LockLowVolts         float64 // "far beyond the safe operating range": safety lock (#40)
 
 	WarnHighCelsius, AlarmHighCelsius                 float64
 	WarnLowChargeCelsius, AlarmLowChargeCelsius       float64 // below: charging blocked
@@ -39,6 +41,9 @@ type CellLimits struct {
 // (limits.md §1.4, L7); the warning levels sit below them, assumptions. Temperatures: assumptions
 // typical of LFP (no charging below 0 °C).
 var LFPLimits = CellLimits{
+	// 3.52 V and 2.8 V are the only published values of the family, the Victron Lynx Ion
+	// 24V/180Ah's (limits.md §1.4, L7).
+	StopChargeVolts: 3.52, StopDischargeVolts: 2.80,
 	WarnHighVolts: 3.55, AlarmHighVolts: 3.62, WarnLowVolts: 2.90, AlarmLowVolts: 2.60,
 	LockHighVolts: 4.0, LockLowVolts: 1.5,
 	WarnHighCelsius: 50, AlarmHighCelsius: 60,
@@ -54,6 +59,9 @@ var LFPLimits = CellLimits{
 // 7 cells, limits.md §1.1, L6); charge 0 to 45 °C, discharge −20 to 55 °C (L6). Warning levels
 // and the rest are assumptions.
 var NMCLimits = CellLimits{
+	// Allowed-to-charge off just below the 4.20 V maximum, allowed-to-discharge off just above
+	// the 3.00 V cut-off: assumptions.
+	StopChargeVolts: 4.15, StopDischargeVolts: 3.05,
 	WarnHighVolts: 4.15, AlarmHighVolts: 4.20, WarnLowVolts: 3.10, AlarmLowVolts: 3.00,
 	LockHighVolts: 4.40, LockLowVolts: 2.0,
 	WarnHighCelsius: 50, AlarmHighCelsius: 55,

@@ -24,7 +24,7 @@ func (m *Master) stepRunning(dt time.Duration) {
 		m.socPct = math.Max(0, math.Min(100, m.socPct+100*ah/capacity))
 	}
 	m.lastShunt = amps
-	cellsAllowCharge := !m.ext.ok || m.ext.maxCellVolts < m.cfg.ChargeStopCellVolts
+	cellsAllowCharge := !m.ext.ok || m.ext.maxCellVolts < m.limitsFor().StopChargeVolts
 	switch {
 	case !cellsAllowCharge && amps > chargingDeadbandAmps && m.socPct < 100:
 		// Full: the cells reached the charge stop level with current still flowing in.
