@@ -65,6 +65,14 @@ type Config struct {
 	// command before #26: an assumption.
 	ContactorFeedbackTimeout time.Duration
 
+	// AutoShutdownSOCPercent, AutoShutdownNoFlowAmps and AutoShutdownDelay: almost discharged
+	// below this SOC (or with a cell at the warning level), with less than this current, for this
+	// long: automatic shutdown (changelog 1.13-06). "Almost discharged" is 5-10 % SOC left in the
+	// MG docs (limits.md §2.2, L3); the rest are assumptions.
+	AutoShutdownSOCPercent float64
+	AutoShutdownNoFlowAmps float64
+	AutoShutdownDelay      time.Duration
+
 	// NMCChargeCellVolts and NMCDischargeCellVolts are the HE values: 4.20 V and 3.00 V, the
 	// datasheet's 29.4 V and 21.0 V over 7 cells (limits.md §1.1, L6).
 	NMCChargeCellVolts, NMCDischargeCellVolts float64
@@ -141,6 +149,9 @@ func DefaultConfig(profile *firmware.Profile) Config {
 		NMCChargeCellVolts:            4.20, // limits.md §1.1, L6
 		NMCDischargeCellVolts:         3.00, // limits.md §1.1, L6
 		DeratingBandCelsius:           10,
+		AutoShutdownSOCPercent:        5,
+		AutoShutdownNoFlowAmps:        1,
+		AutoShutdownDelay:             10 * time.Minute,
 		Model:                         vecan.ModelGeneral,
 		Serial:                        "17380001",
 		InstanceBase:                  0,
@@ -191,6 +202,8 @@ type Master struct {
 	medianBuf      []float64
 
 	strategyAtStart    uint8 // the strategy as read at the last start (before v1.23)
+	recovery           recovery
+	almostEmptySince   time.Duration // -1: not almost empty
 	prechargeExtended  bool
 	prechargeLastVolts float64
 	prechargeLastAt    time.Duration
@@ -237,6 +250,7 @@ func New(cfg Config, hw Hardware, batteryBus, veCan canbus.Bus) (*Master, error)
 		initPhase: events.StateWaitStart,
 	}
 	m.linkOverride.percent, m.linkOverride.amps = -1, -1
+	m.almostEmptySince = -1
 	m.face = newVEFace(m)
 	return m, nil
 }
@@ -268,6 +282,8 @@ func (m *Master) Step(now time.Duration) {
 		m.stepGoingToRun()
 	case stateRunning:
 		m.stepRunning(dt)
+		m.stepRecovery()
+		m.stepAutoShutdown()
 	case stateShutdown:
 		m.stepShutdown()
 	}
@@ -287,6 +303,7 @@ func (m *Master) stepGoingToRun() {
 	if m.hw.ContactorClosed() {
 		m.hw.SetPrecharge(false)
 		m.fire(evClosed)
+		m.startRecovery()
 		return
 	}
 	if m.now-m.stateSince >= m.cfg.ContactorFeedbackTimeout {

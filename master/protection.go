@@ -206,6 +206,9 @@ func (m *Master) protect() {
 		if d.item != "" && !m.cfg.Firmware.Has(d.item) {
 			continue
 		}
+		if m.recovery.active && d.code == events.ErrUnderVoltage {
+			continue // the start-up recovery of changelog 1.09-01 decides instead
+		}
 		on := d.check(m, l)
 		switch {
 		case on && !s.seen:
