@@ -288,6 +288,7 @@ func (m *Master) updateFlags() {
 		f = f.Set(events.FlagAllowedToDischarge, e.minCellVolts > l.StopDischargeVolts && !m.blockDischarge)
 	}
 	f |= m.diagFlags
+	f = f.Set(events.FlagBalancing, m.balancing())
 	// The pre-alarm announces that the contactor is about to open (protocol.md §4.2 bit 27).
 	f = f.Set(events.FlagPreAlarm, m.opening.active)
 	amps := m.hw.ShuntAmps()

@@ -73,6 +73,14 @@ type Config struct {
 	AutoShutdownNoFlowAmps float64
 	AutoShutdownDelay      time.Duration
 
+	// LFPBalanceStartVolts: LFP cells balance while charging above this; BalanceDeviationVolts:
+	// cells this far above a battery's lowest are bled; HEIdleBeforeBalance and
+	// HEIdleBeforeBalanceFast: the HE idle time before balancing, before and from v1.36
+	// (changelog 1.36-01 "Decreased idle time"). None is published: assumptions.
+	LFPBalanceStartVolts                         float64
+	BalanceDeviationVolts                        float64
+	HEIdleBeforeBalance, HEIdleBeforeBalanceFast time.Duration
+
 	// NMCChargeCellVolts and NMCDischargeCellVolts are the HE values: 4.20 V and 3.00 V, the
 	// datasheet's 29.4 V and 21.0 V over 7 cells (limits.md §1.1, L6).
 	NMCChargeCellVolts, NMCDischargeCellVolts float64
@@ -149,6 +157,10 @@ func DefaultConfig(profile *firmware.Profile) Config {
 		NMCChargeCellVolts:            4.20, // limits.md §1.1, L6
 		NMCDischargeCellVolts:         3.00, // limits.md §1.1, L6
 		DeratingBandCelsius:           10,
+		LFPBalanceStartVolts:          3.40,
+		BalanceDeviationVolts:         0.010,
+		HEIdleBeforeBalance:           30 * time.Minute,
+		HEIdleBeforeBalanceFast:       10 * time.Minute,
 		AutoShutdownSOCPercent:        5,
 		AutoShutdownNoFlowAmps:        1,
 		AutoShutdownDelay:             10 * time.Minute,
@@ -203,6 +215,9 @@ type Master struct {
 
 	strategyAtStart    uint8 // the strategy as read at the last start (before v1.23)
 	recovery           recovery
+	nextBalance        time.Duration
+	idleSince          time.Duration // -1 while current flows
+	commandTag         uint8
 	almostEmptySince   time.Duration // -1: not almost empty
 	prechargeExtended  bool
 	prechargeLastVolts float64
@@ -251,6 +266,7 @@ func New(cfg Config, hw Hardware, batteryBus, veCan canbus.Bus) (*Master, error)
 	}
 	m.linkOverride.percent, m.linkOverride.amps = -1, -1
 	m.almostEmptySince = -1
+	m.idleSince = -1
 	m.face = newVEFace(m)
 	return m, nil
 }
@@ -284,6 +300,7 @@ func (m *Master) Step(now time.Duration) {
 		m.stepRunning(dt)
 		m.stepRecovery()
 		m.stepAutoShutdown()
+		m.stepBalancing()
 	case stateShutdown:
 		m.stepShutdown()
 	}

@@ -56,6 +56,9 @@ type batteryInfo struct {
 	cellMillivolt    [batbus.MaxCells]uint16
 	sensorDeciC      [batbus.MaxTemperatureSensors]int16
 	tempsHeard       bool // every sensor reported at least once
+	cellsHeard       uint32
+	cellsHeardAll    bool
+	balanceMask      uint32 // the cells last commanded to bleed
 	sensorsHeard     uint32
 	terminalsHeard   bool
 	deviatingSensors int // excluded by the v1.38 sensor check (changelog 1.38-08)
@@ -221,8 +224,11 @@ func (m *Master) onReport(b *batteryInfo, msg batbus.Message, f can.Frame) {
 			for k := range batbus.PerFrame {
 				if i := int(c.First) + k; i < int(c.Count) && i < len(b.cellMillivolt) {
 					b.cellMillivolt[i] = c.Millivolts[k]
+					b.cellsHeard |= 1 << i
 				}
 			}
+			n := int(b.announce.Cells)
+			b.cellsHeardAll = n > 0 && n <= 32 && b.cellsHeard&(1<<n-1) == 1<<n-1
 		}
 	case batbus.MsgTemperatures:
 		var t batbus.Temperatures
