@@ -21,7 +21,7 @@ const heAlwaysBalanceVolts = 0.025
 const balanceEvery = 5 * time.Second
 
 func (m *Master) stepBalancing() {
-	if m.fsm.Current() != stateRunning || m.now < m.nextBalance {
+	if m.state != stateRunning || m.now < m.nextBalance {
 		return
 	}
 	m.nextBalance = m.now + balanceEvery

@@ -48,7 +48,7 @@ func (m *Master) shutdownTime() time.Duration {
 // fail enters the error state with code, through opening the contactor. A second failure while
 // one is pending does not replace the first, which is the one the GX sees.
 func (m *Master) fail(code events.ErrorCode) {
-	if m.fsm.Current() == stateError || m.fsm.Current() == stateShutdown {
+	if m.state == stateError || m.state == stateShutdown {
 		return
 	}
 	m.leave(evFail, code)

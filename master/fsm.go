@@ -55,18 +55,21 @@ func newFSM() *fsm.FSM {
 // fire takes a transition and logs it. A refused transition is a bug in the master's own logic,
 // so it is logged as an alarm rather than ignored.
 func (m *Master) fire(event string) {
-	from := m.fsm.Current()
+	from := m.state
 	if err := m.fsm.Event(context.Background(), event); err != nil {
 		m.log.Add(events.Entry{At: m.now, Severity: events.SeverityAlarm, Message: fmt.Sprintf("internal: event %s refused in %s: %v", event, from, err)})
 		return
 	}
 	m.stateSince = m.now
-	m.log.Add(events.Entry{At: m.now, Severity: events.SeverityInfo, Code: int(m.State()), Message: fmt.Sprintf("state %s → %s", from, m.fsm.Current())})
+	// The state is read many times a step; looplab/fsm guards Current with a lock, so the master
+	// keeps its own copy, changed only here.
+	m.state = m.fsm.Current()
+	m.log.Add(events.Entry{At: m.now, Severity: events.SeverityInfo, Code: int(m.State()), Message: fmt.Sprintf("state %s → %s", from, m.state)})
 }
 
 // State returns the VE_REG_LYNX_ION_BMS_STATE value of the present state.
 func (m *Master) State() events.State {
-	switch m.fsm.Current() {
+	switch m.state {
 	case statePreCharging:
 		return events.StatePreCharging
 	case stateGoingToRun:

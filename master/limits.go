@@ -108,7 +108,7 @@ func (m *Master) sensorMedian() float64 {
 // allowed-to-charge or -discharge is off. Each limit carries the reason that set it.
 func (m *Master) computeLimits() Limits {
 	nan := Limit{Value: math.NaN(), Reason: "not registered"}
-	if m.fsm.Current() == stateShutdown {
+	if m.state == stateShutdown {
 		// DVCC set-points at shutdown: the actual voltage, so that nothing charges or discharges
 		// (changelog 1.17-01: "without offset" from v1.17).
 		v := m.hw.BatteryVolts()
@@ -248,7 +248,7 @@ func (m *Master) chargeBlockedReason() string {
 	if m.opening.active {
 		return "contactor opening"
 	}
-	if m.fsm.Current() != stateRunning {
+	if m.state != stateRunning {
 		return "not running"
 	}
 	if m.blockCharge {
@@ -261,7 +261,7 @@ func (m *Master) dischargeBlockedReason() string {
 	if m.opening.active {
 		return "contactor opening"
 	}
-	if m.fsm.Current() != stateRunning {
+	if m.state != stateRunning {
 		return "not running"
 	}
 	if m.blockDischarge {
@@ -280,7 +280,7 @@ const lowSOCPercent = 20
 // updateFlags sets VE_REG_BMS_FLAGS (protocol.md §4.2).
 func (m *Master) updateFlags() {
 	var f events.FlagSet
-	running := m.fsm.Current() == stateRunning
+	running := m.state == stateRunning
 	e := m.ext
 	if running && e.ok && !m.opening.active {
 		l := m.limitsFor()

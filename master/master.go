@@ -184,6 +184,7 @@ type Master struct {
 	batBus  canbus.Bus
 	veCan   canbus.Bus
 	fsm     *fsm.FSM
+	state   string // fsm.Current(), kept by fire
 	log     *events.Log
 	rx      []can.Frame
 	now     time.Duration
@@ -207,6 +208,7 @@ type Master struct {
 	ttgAvgKnown    bool
 	opening        opening
 	diag           []diagState
+	diagOn         []bool // the rows of the table this firmware has
 	diagFlags      events.FlagSet
 	blockCharge    bool
 	blockDischarge bool
@@ -261,6 +263,7 @@ func New(cfg Config, hw Hardware, batteryBus, veCan canbus.Bus) (*Master, error)
 		batBus:    batteryBus,
 		veCan:     veCan,
 		fsm:       newFSM(),
+		state:     stateInitializing,
 		log:       events.NewLog(256),
 		initPhase: events.StateWaitStart,
 	}
@@ -289,7 +292,7 @@ func (m *Master) Step(now time.Duration) {
 	m.ext = m.extremes()
 	m.protect()
 	m.stepOpening()
-	switch m.fsm.Current() {
+	switch m.state {
 	case stateInitializing:
 		m.stepInitializing()
 	case statePreCharging:

@@ -36,7 +36,7 @@ func (m *Master) startRecovery() {
 
 func (m *Master) stepRecovery() {
 	r := &m.recovery
-	if !r.active || m.fsm.Current() != stateRunning {
+	if !r.active || m.state != stateRunning {
 		return
 	}
 	if m.hw.ShuntAmps() >= recoveryChargeAmps {
@@ -60,7 +60,7 @@ func (m *Master) stepRecovery() {
 // automatic shutdown"). Before v1.13 the detection did not look at the energy flow [I]. Thresholds:
 // no source (limits.md §4.8 [?]), named parameters.
 func (m *Master) stepAutoShutdown() {
-	if m.fsm.Current() != stateRunning || m.opening.active || m.recovery.active {
+	if m.state != stateRunning || m.opening.active || m.recovery.active {
 		m.almostEmptySince = -1
 		return
 	}

@@ -193,17 +193,24 @@ func (m *Master) maxTerminalCelsius() float64 {
 
 // protect evaluates the table once a step, while the batteries are registered.
 func (m *Master) protect() {
-	if !m.reg.assigned || m.fsm.Current() == stateError || m.fsm.Current() == stateShutdown {
+	if !m.reg.assigned || m.state == stateError || m.state == stateShutdown {
 		return
 	}
 	if m.diag == nil {
 		m.diag = make([]diagState, len(diagnoses))
 	}
+	if m.diagOn == nil {
+		// The firmware does not change while the master runs: which rows exist is decided once.
+		m.diagOn = make([]bool, len(diagnoses))
+		for i := range diagnoses {
+			m.diagOn[i] = diagnoses[i].item == "" || m.cfg.Firmware.Has(diagnoses[i].item)
+		}
+	}
 	l := m.limitsFor()
 	m.blockCharge, m.blockDischarge, m.diagFlags = false, false, 0
 	for i := range diagnoses {
 		d, s := &diagnoses[i], &m.diag[i]
-		if d.item != "" && !m.cfg.Firmware.Has(d.item) {
+		if !m.diagOn[i] {
 			continue
 		}
 		if m.recovery.active && d.code == events.ErrUnderVoltage {

@@ -272,7 +272,7 @@ func (m *Master) onReport(b *batteryInfo, msg batbus.Message, f can.Frame) {
 // S2 lists).
 func (m *Master) conflict(b *batteryInfo, other batbus.Nameplate) {
 	m.log.Add(events.Entry{At: m.now, Severity: events.SeverityWarning, Message: fmt.Sprintf("battery address %d claimed by %s and %s", b.address, b.announce.SerialString(), other.SerialString())})
-	if m.fsm.Current() == stateInitializing && m.cfg.Firmware.Has("1.38-05") && m.reg.conflicts < maxRegistrationRestarts {
+	if m.state == stateInitializing && m.cfg.Firmware.Has("1.38-05") && m.reg.conflicts < maxRegistrationRestarts {
 		m.reg.conflicts++
 		m.restartRegistration(batbus.ReleaseConflict)
 		return
@@ -310,7 +310,7 @@ func (m *Master) sendBatteryHeartbeat() {
 // battery without a Status for batbus.StatusTimeout is lost (#23, "Battery comm. error" on the
 // GX, S5).
 func (m *Master) watchBatteries() {
-	if !m.reg.assigned || m.fsm.Current() == stateError {
+	if !m.reg.assigned || m.state == stateError {
 		return
 	}
 	for _, b := range m.reg.batteries {
