@@ -97,7 +97,27 @@ func (m *Master) complete(event string, code events.ErrorCode) {
 		m.recordError(code)
 		m.log.Add(events.Entry{At: m.now, Severity: events.SeverityError, Code: int(code), Message: code.String()})
 	}
+	m.storeOnLeave(event)
 	m.fire(event)
+}
+
+// storeOnLeave writes the memory as the master leaves running: always on shutdown; on a stop,
+// except for a combined master before v1.26 ("Fixed SOC storage when Lynx Ion BMS is in combined
+// mode and received stop command", changelog 1.26-02); on a fail-safe from v1.38 ("Saving
+// tracked data when an fail-safe condition is triggered", 1.38-03).
+func (m *Master) storeOnLeave(event string) {
+	switch event {
+	case evShutdown:
+		m.save("shutdown")
+	case evStop:
+		if !m.settings.Combined || m.cfg.Firmware.Has("1.26-02") {
+			m.save("stop")
+		}
+	case evFail:
+		if m.cfg.Firmware.Has("1.38-03") {
+			m.save("fail-safe")
+		}
+	}
 }
 
 // Stop takes the master to standby: contactor open through the opening sequence, the master

@@ -65,6 +65,12 @@ type Config struct {
 	// command before #26: an assumption.
 	ContactorFeedbackTimeout time.Duration
 
+	// Memory keeps SOC, settings and history across power cycles (nil: nothing is kept);
+	// MemoryPeriod is how often the master writes it while running, besides at stop, shutdown and
+	// fail-safe. The real device's period is not published: an assumption.
+	Memory       Memory
+	MemoryPeriod time.Duration
+
 	// AutoShutdownSOCPercent, AutoShutdownNoFlowAmps and AutoShutdownDelay: almost discharged
 	// below this SOC (or with a cell at the warning level), with less than this current, for this
 	// long: automatic shutdown (changelog 1.13-06). "Almost discharged" is 5-10 % SOC left in the
@@ -168,6 +174,7 @@ func DefaultConfig(profile *firmware.Profile) Config {
 		Serial:                        "17380001",
 		InstanceBase:                  0,
 		HeartbeatPeriod:               60 * time.Second,
+		MemoryPeriod:                  time.Minute,
 		ShutdownVoltageOffset:         0.5,
 		LFPLimits:                     LFPLimits,
 		NMCLimits:                     NMCLimits,
@@ -217,6 +224,9 @@ type Master struct {
 
 	strategyAtStart    uint8 // the strategy as read at the last start (before v1.23)
 	recovery           recovery
+	storedSOC          float64
+	storedSOCValid     bool
+	lastSaved          time.Duration
 	nextBalance        time.Duration
 	idleSince          time.Duration // -1 while current flows
 	commandTag         uint8
@@ -241,6 +251,7 @@ type Counters struct {
 	VECan11Bit            uint64 // 11-bit frames on VE.Can, ignored (changelog 1.16-01)
 	VECanErrorFrames      uint64
 	SendErrors            uint64
+	MemoryErrors          uint64 // failed writes of the non-volatile memory
 }
 
 // New returns a master in its first initializing phase.
@@ -270,6 +281,7 @@ func New(cfg Config, hw Hardware, batteryBus, veCan canbus.Bus) (*Master, error)
 	m.linkOverride.percent, m.linkOverride.amps = -1, -1
 	m.almostEmptySince = -1
 	m.idleSince = -1
+	m.load()
 	m.face = newVEFace(m)
 	return m, nil
 }
@@ -304,6 +316,7 @@ func (m *Master) Step(now time.Duration) {
 		m.stepRecovery()
 		m.stepAutoShutdown()
 		m.stepBalancing()
+		m.stepMemory()
 	case stateShutdown:
 		m.stepShutdown()
 	}

@@ -382,7 +382,11 @@ func (m *Master) stepInitializing() {
 		}
 		m.initPhase = events.StateMeasBatVoltage
 	case events.StateMeasBatVoltage:
+		// The SOC the master kept across the power cycle, else the batteries' own.
 		m.socPct = m.batterySOC()
+		if m.storedSOCValid {
+			m.socPct = m.storedSOC
+		}
 		m.socKnown = true
 		m.hw.SetPrecharge(true)
 		m.fire(evRegistered)

@@ -37,6 +37,8 @@ type Config struct {
 	// Identity and InstanceBase are the master's NMEA 2000 face (see master.Config).
 	Identity     master.IdentityKind
 	InstanceBase uint8
+	// Memory is the master's non-volatile memory (nil: none kept).
+	Memory master.Memory
 	// Role picks the halves that run here (default: all of them).
 	Role Role
 	// Epoch is the wall-clock time at virtual time 0: the master's error times and the candump
@@ -194,6 +196,7 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 		mcfg.Epoch = cfg.Epoch
 		mcfg.Identity = cfg.Identity
 		mcfg.InstanceBase = cfg.InstanceBase
+		mcfg.Memory = cfg.Memory
 		if s.Master, err = master.New(mcfg, p, masterBat, masterVE); err != nil {
 			return nil, err
 		}

@@ -85,6 +85,7 @@ func TestRunBadInput(t *testing.T) {
 		{"unknown identity", []string{"run", "--identity", "acme"}, "lynx-ion or master-lv"},
 		{"Master LV before 1.35", []string{"run", "--identity", "master-lv", "--firmware", "1.34"}, "1.35-02"},
 		{"instance off the grid", []string{"run", "--battery-instance", "33"}, "steps of 32"},
+		{"state dir is a file", []string{"run", "--state-dir", "/dev/null/x"}, "--state-dir"},
 		{"unknown command", []string{"fly"}, "unknown command"},
 		{"stray argument", []string{"run", "now"}, "unknown command"},
 	}
@@ -175,4 +176,17 @@ func TestRunIdentityAndInstance(t *testing.T) {
 		assert.Contains(t, s, "Battery Status 0x50→255: "+inst)
 	}
 	assert.NotContains(t, s, "Battery Status 0x50→255: instance=0 ")
+}
+
+// --state-dir: a second run starts from the SOC the first one left, not the batteries' own.
+func TestRunStateDir(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr := runCLI(t, "run", "--speed", "max", "--duration", "10m", "--load-amps", "100", "--state-dir", dir)
+	require.Equal(t, 0, code, stderr)
+	code, out, stderr := runCLI(t, "run", "--speed", "max", "--duration", "10s", "--load-amps", "0", "--state-dir", dir)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "non-volatile memory loaded")
+	assert.NotContains(t, out, "SOC       60.00 %", "the first run's discharge is remembered")
+	// 100 A for 10 minutes from 560 Ah at 60 %: about 57 %, as last saved (every minute).
+	assert.Contains(t, out, "SOC       57.")
 }

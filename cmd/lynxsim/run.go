@@ -17,6 +17,7 @@ import (
 	"github.com/lynxsim/lynxsim/firmware"
 	"github.com/lynxsim/lynxsim/internal/atomicfile"
 	"github.com/lynxsim/lynxsim/master"
+	"github.com/lynxsim/lynxsim/nvm"
 	"github.com/lynxsim/lynxsim/scenario"
 )
 
@@ -37,6 +38,7 @@ type runOptions struct {
 	identity    string
 	instance    uint8
 	remote      bool
+	stateDir    string
 }
 
 // newRunOptions returns the defaults of lynxsim run.
@@ -76,6 +78,7 @@ Buses are named as: ` + canbus.SpecHelp + `.`,
 	f.Float64Var(&o.chargerAmps, "charger-amps", o.chargerAmps, "charger current while the contactor is closed, A")
 	f.StringVar(&o.epoch, "epoch", o.epoch, "wall-clock time of virtual time 0 (candump timestamps, error times): now, or RFC 3339 such as 2024-09-09T12:00:00Z")
 	f.StringVar(&o.identity, "identity", o.identity, "NMEA 2000 identity: lynx-ion (Victron Lynx Ion BMS) or master-lv (MG Master LV, from v1.35)")
+	f.StringVar(&o.stateDir, "state-dir", "", "keep the master's non-volatile memory (SOC, settings, history) in this directory across runs")
 	f.BoolVar(&o.remote, "remote-batteries", false, "run the master and the DC side only: the batteries are elsewhere on --battery-bus (lynxsim batteries, or hardware speaking docs/battery-bus.md); --series and --parallel say how many")
 	f.Uint8Var(&o.instance, "battery-instance", 0, "battery and DC instance of the pack on VE.Can: 0, 32, 64 … 224 (+1, +2 carry the lowest and highest cells)")
 	_ = cmd.RegisterFlagCompletionFunc("identity", cobra.FixedCompletions([]string{"lynx-ion", "master-lv"}, cobra.ShellCompDirectiveNoFileComp))
@@ -146,6 +149,13 @@ func (o runOptions) systemConfig() (scenario.Config, float64, error) {
 		return cfg, 0, usage("--battery-instance %d: the instance moves in steps of 32: 0, 32, 64 … 224 (S2 p.12)", o.instance)
 	}
 	cfg.InstanceBase = o.instance
+	if o.stateDir != "" {
+		store, err := nvm.Open(o.stateDir)
+		if err != nil {
+			return cfg, 0, usageError{err}
+		}
+		cfg.Memory = store
+	}
 	if o.remote {
 		if cfg.BatteryBus.Kind == canbus.KindMem {
 			return cfg, 0, usage("--remote-batteries: the batteries are in another process, so --battery-bus must be one it shares: udp://GROUP:PORT or a CAN interface")

@@ -1,0 +1,107 @@
+package master
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/lynxsim/lynxsim/events"
+	"github.com/lynxsim/lynxsim/nvm"
+)
+
+// Memory is the master's non-volatile memory: an nvm.Store in lynxsim run with --state-dir, nil
+// where nothing is kept. Load reports nvm.ErrNotStored when nothing is there and an
+// *nvm.CorruptError when what is there cannot be trusted.
+type Memory interface {
+	Load(name string, v any) error
+	Save(name string, v any) error
+}
+
+// memoryRecord is the master's record name in its Memory.
+const memoryRecord = "master"
+
+// stored is what the master keeps across a power cycle: SOC, settings and history.
+type stored struct {
+	Firmware   string   `json:"firmware"`
+	SOCPercent float64  `json:"soc_percent"`
+	SOCValid   bool     `json:"soc_valid"`
+	Settings   Settings `json:"settings"`
+
+	LastErrors          [4]storedError `json:"last_errors"`
+	ShutdownsDueToError uint16         `json:"shutdowns_due_to_error"`
+	AutoSyncs           uint32         `json:"auto_syncs"`
+	DrawnAh             float64        `json:"drawn_ah"`
+	ChargedKWh          float64        `json:"charged_kwh"`
+	DischargedKWh       float64        `json:"discharged_kwh"`
+}
+
+type storedError struct {
+	Code uint8  `json:"code"`
+	Unix uint32 `json:"unix"`
+}
+
+// load restores what the memory holds; a missing or corrupt record leaves the defaults and says
+// so in the event log, never stops the master.
+func (m *Master) load() {
+	if m.cfg.Memory == nil {
+		return
+	}
+	var s stored
+	err := m.cfg.Memory.Load(memoryRecord, &s)
+	var corrupt *nvm.CorruptError
+	switch {
+	case errors.Is(err, nvm.ErrNotStored):
+		m.log.Add(events.Entry{At: m.now, Severity: events.SeverityInfo, Message: "non-volatile memory empty: defaults"})
+		return
+	case errors.As(err, &corrupt):
+		m.log.Add(events.Entry{At: m.now, Severity: events.SeverityWarning, Message: "non-volatile memory corrupt, defaults used: " + corrupt.Reason})
+		return
+	case err != nil:
+		m.log.Add(events.Entry{At: m.now, Severity: events.SeverityWarning, Message: "non-volatile memory unreadable, defaults used: " + err.Error()})
+		return
+	}
+	m.storedSOC, m.storedSOCValid = s.SOCPercent, s.SOCValid
+	m.settings = s.Settings
+	m.strategyAtStart = s.Settings.Strategy
+	for i, e := range s.LastErrors {
+		m.history.lastErrors[i] = lastError{code: e.Code, unix: e.Unix}
+	}
+	m.history.shutdownsDueToError = s.ShutdownsDueToError
+	m.history.autoSyncs = s.AutoSyncs
+	m.history.drawnAh, m.history.chargedKWh, m.history.dischargedKWh = s.DrawnAh, s.ChargedKWh, s.DischargedKWh
+	m.log.Add(events.Entry{At: m.now, Severity: events.SeverityInfo, Message: fmt.Sprintf("non-volatile memory loaded (saved by %s)", s.Firmware)})
+}
+
+// save writes the record. A failure is logged and counted, and the master runs on: its memory
+// is not its reason to exist.
+func (m *Master) save(why string) {
+	if m.cfg.Memory == nil {
+		return
+	}
+	s := stored{
+		Firmware:   m.cfg.Firmware.Version().String(),
+		SOCPercent: m.socPct, SOCValid: m.socKnown,
+		Settings:            m.settings,
+		ShutdownsDueToError: m.history.shutdownsDueToError,
+		AutoSyncs:           m.history.autoSyncs,
+		DrawnAh:             m.history.drawnAh, ChargedKWh: m.history.chargedKWh, DischargedKWh: m.history.dischargedKWh,
+	}
+	if !m.socKnown {
+		s.SOCPercent, s.SOCValid = m.storedSOC, m.storedSOCValid
+	}
+	for i, e := range m.history.lastErrors {
+		s.LastErrors[i] = storedError{Code: e.code, Unix: e.unix}
+	}
+	if err := m.cfg.Memory.Save(memoryRecord, s); err != nil {
+		m.counters.MemoryErrors++
+		m.log.Add(events.Entry{At: m.now, Severity: events.SeverityWarning, Message: "saving non-volatile memory (" + why + "): " + err.Error()})
+		return
+	}
+	m.lastSaved = m.now
+}
+
+// stepMemory saves periodically (MemoryPeriod) while the SOC is known.
+func (m *Master) stepMemory() {
+	if m.cfg.Memory != nil && m.cfg.MemoryPeriod > 0 && m.socKnown && m.now-m.lastSaved >= m.cfg.MemoryPeriod {
+		m.save("periodic")
+	}
+}
