@@ -71,6 +71,12 @@ type Config struct {
 	Memory       Memory
 	MemoryPeriod time.Duration
 
+	// DischargeWarningSOCPercent: the "Discharge not allowed warning" relay opens at this SOC
+	// ("there is 5~10% state of charge left", limits.md §4.6, L3).
+	DischargeWarningSOCPercent float64
+	// Settings are the settings the master starts with (before its memory, if any).
+	Settings Settings
+
 	// AutoShutdownSOCPercent, AutoShutdownNoFlowAmps and AutoShutdownDelay: almost discharged
 	// below this SOC (or with a cell at the warning level), with less than this current, for this
 	// long: automatic shutdown (changelog 1.13-06). "Almost discharged" is 5-10 % SOC left in the
@@ -163,6 +169,7 @@ func DefaultConfig(profile *firmware.Profile) Config {
 		NMCChargeCellVolts:            4.20, // limits.md §1.1, L6
 		NMCDischargeCellVolts:         3.00, // limits.md §1.1, L6
 		DeratingBandCelsius:           10,
+		DischargeWarningSOCPercent:    10,
 		LFPBalanceStartVolts:          3.40,
 		BalanceDeviationVolts:         0.010,
 		HEIdleBeforeBalance:           30 * time.Minute,
@@ -224,6 +231,8 @@ type Master struct {
 
 	strategyAtStart    uint8 // the strategy as read at the last start (before v1.23)
 	recovery           recovery
+	presses            int
+	lastPress          time.Duration
 	storedSOC          float64
 	storedSOCValid     bool
 	lastSaved          time.Duration
@@ -278,6 +287,7 @@ func New(cfg Config, hw Hardware, batteryBus, veCan canbus.Bus) (*Master, error)
 		log:       events.NewLog(256),
 		initPhase: events.StateWaitStart,
 	}
+	m.settings = cfg.Settings
 	m.linkOverride.percent, m.linkOverride.amps = -1, -1
 	m.almostEmptySince = -1
 	m.idleSince = -1
@@ -322,6 +332,8 @@ func (m *Master) Step(now time.Duration) {
 	}
 	m.updateFlags()
 	m.limits = m.computeLimits()
+	m.stepButton()
+	m.externalPrecharge()
 	m.track(now)
 	m.face.step(now)
 }

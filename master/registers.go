@@ -37,6 +37,13 @@ type Settings struct {
 	Series          uint8 // 0x0388: 0 automatic, 1-96
 	Bluetooth       bool  // 0x0090
 	DeviceName      string
+
+	// IO settings, made with MG's tool (no VREG): the invert settings of changelog 1.09-03 and the
+	// programmable relay's function (1.09-04; RelayFunctionSet false: the version's default).
+	InvertChargeRelay, InvertChargeSignal       bool
+	InvertDischargeRelay, InvertDischargeSignal bool
+	RelayFunction                               RelayFunction
+	RelayFunctionSet                            bool
 }
 
 // linkTimeout is how long a charger-link value written over VE.Can holds: velib marks the link
@@ -97,7 +104,7 @@ func (m *Master) Get(reg vecan.Register) (uint32, bool) {
 		// 0x0372 is "a value, not a bit mask" (protocol.md §4.3, S3).
 		return uint32(m.err), true
 	case vecan.RegRelayControl:
-		return boolRaw(m.relayClosed), true
+		return boolRaw(m.Outputs().ProgrammableRelay), true
 	case vecan.RegBatteryCapacity:
 		if !m.reg.assigned {
 			return 0, false

@@ -1,0 +1,132 @@
+package master
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lynxsim/lynxsim/canbus/batbus"
+)
+
+// Changelog 1.09-03: the allowed-to-charge and -discharge relays and signals can be inverted from
+// v1.09.
+func TestInvertSettings(t *testing.T) {
+	for _, tt := range []struct {
+		version string
+		relay   bool // the charge relay with charging allowed and "invert" set
+	}{
+		{"1.08", true},
+		{"1.09", false},
+	} {
+		t.Run(tt.version, func(t *testing.T) {
+			r := newRig(t, tt.version, func(c *Config) { c.Settings.InvertChargeRelay = true })
+			r.advance(step)
+			r.registerAndReport(1)
+			r.advance(time.Second)
+			io := r.m.Outputs()
+			assert.Equal(t, tt.relay, io.ChargeRelay)
+			assert.True(t, io.ChargeSignal, "the signal is not inverted")
+			assert.True(t, io.DischargeRelay)
+		})
+	}
+}
+
+// Changelog 1.14-09: the programmable relay's default becomes "Discharge not allowed warning":
+// normally closed, open when almost discharged. Before, the default does nothing.
+func TestDischargeNotAllowedWarningRelay(t *testing.T) {
+	for _, tt := range []struct {
+		version       string
+		normal, empty bool
+	}{
+		{"1.13", false, false},
+		{"1.14", true, false},
+	} {
+		t.Run(tt.version, func(t *testing.T) {
+			r := running(t, tt.version)
+			assert.Equal(t, tt.normal, r.m.Outputs().ProgrammableRelay)
+			r.m.socPct = 8 // "5~10% state of charge left" (L3)
+			r.advance(step)
+			assert.Equal(t, tt.empty, r.m.Outputs().ProgrammableRelay)
+		})
+	}
+}
+
+// Changelog 1.34-05: battery humidity (and leakage) join the relay's "Warning" function from v1.34.
+func TestWarningRelayHumidity(t *testing.T) {
+	for _, tt := range []struct {
+		version string
+		closed  bool
+	}{
+		{"1.33", false},
+		{"1.34", true},
+	} {
+		t.Run(tt.version, func(t *testing.T) {
+			r := newRig(t, tt.version, func(c *Config) {
+				c.Settings.RelayFunction, c.Settings.RelayFunctionSet = RelayWarning, true
+			})
+			r.advance(step)
+			r.registerAndReport(1)
+			r.advance(time.Second)
+			assert.False(t, r.m.Outputs().ProgrammableRelay)
+			env := batbus.Environment{Address: 1, HumidityPercent: 95, SOHPercent: batbus.NAUn8, Leakage: batbus.LeakageNA, Fan: batbus.FanStateNA, SelfTest: batbus.SelfTestNA}
+			for range 70 {
+				require.NoError(t, r.bat.Send(env.Frame()))
+				r.advance(time.Second)
+			}
+			assert.Equal(t, tt.closed, r.m.Outputs().ProgrammableRelay)
+		})
+	}
+}
+
+// Changelog 1.25-03: the relay can drive an external pre-charge circuit, from v1.25.
+func TestExternalPrechargeRelay(t *testing.T) {
+	for _, tt := range []struct {
+		version string
+		closed  bool
+	}{
+		{"1.24", false},
+		{"1.25", true},
+	} {
+		t.Run(tt.version, func(t *testing.T) {
+			r := newRig(t, tt.version, func(c *Config) {
+				c.Settings.RelayFunction, c.Settings.RelayFunctionSet = RelayExternalPrecharge, true
+			})
+			r.hw.prechargeStuck = true
+			r.advance(step)
+			r.registerAndReport(1)
+			r.advance(time.Second)
+			assert.Equal(t, tt.closed, r.m.Outputs().ProgrammableRelay)
+		})
+	}
+}
+
+// Changelog 1.23-10: three presses of the start/stop button toggle Bluetooth, a second after the
+// last press; from v1.23.
+func TestButtonTogglesBluetooth(t *testing.T) {
+	for _, tt := range []struct {
+		version string
+		toggled bool
+	}{
+		{"1.22", false},
+		{"1.23", true},
+	} {
+		t.Run(tt.version, func(t *testing.T) {
+			r := running(t, tt.version)
+			for range 3 {
+				r.m.PressButton()
+				r.advance(200 * time.Millisecond)
+			}
+			assert.False(t, r.m.settings.Bluetooth, "not before a second has passed")
+			r.advance(time.Second)
+			assert.Equal(t, tt.toggled, r.m.settings.Bluetooth)
+			// Two presses do nothing.
+			r.m.PressButton()
+			r.advance(100 * time.Millisecond)
+			r.m.PressButton()
+			r.advance(2 * time.Second)
+			assert.Equal(t, tt.toggled, r.m.settings.Bluetooth)
+		})
+	}
+}
