@@ -9,6 +9,7 @@ import (
 	"go.einride.tech/can"
 
 	"github.com/lynxsim/lynxsim/canbus"
+	"github.com/lynxsim/lynxsim/canbus/batbus"
 	"github.com/lynxsim/lynxsim/canbus/vecan"
 	"github.com/lynxsim/lynxsim/events"
 	"github.com/lynxsim/lynxsim/firmware"
@@ -231,6 +232,8 @@ type Master struct {
 
 	strategyAtStart    uint8 // the strategy as read at the last start (before v1.23)
 	recovery           recovery
+	fanMode            batbus.FanMode
+	fanSent            bool
 	presses            int
 	lastPress          time.Duration
 	storedSOC          float64
@@ -326,6 +329,7 @@ func (m *Master) Step(now time.Duration) {
 		m.stepRecovery()
 		m.stepAutoShutdown()
 		m.stepBalancing()
+		m.stepFans()
 		m.stepMemory()
 	case stateShutdown:
 		m.stepShutdown()
