@@ -72,6 +72,12 @@ type Config struct {
 	Memory       Memory
 	MemoryPeriod time.Duration
 
+	// GeneralModelAmps is the supported current of the "general" model (0xA390), which names no
+	// rating; OverloadFactor is how far above the supported current the overload alarm of
+	// changelog 1.35-06/07 sits. Both assumptions.
+	GeneralModelAmps float64
+	OverloadFactor   float64
+
 	// DischargeWarningSOCPercent: the "Discharge not allowed warning" relay opens at this SOC
 	// ("there is 5~10% state of charge left", limits.md §4.6, L3).
 	DischargeWarningSOCPercent float64
@@ -170,6 +176,8 @@ func DefaultConfig(profile *firmware.Profile) Config {
 		NMCChargeCellVolts:            4.20, // limits.md §1.1, L6
 		NMCDischargeCellVolts:         3.00, // limits.md §1.1, L6
 		DeratingBandCelsius:           10,
+		GeneralModelAmps:              1000,
+		OverloadFactor:                1.1,
 		DischargeWarningSOCPercent:    10,
 		LFPBalanceStartVolts:          3.40,
 		BalanceDeviationVolts:         0.010,

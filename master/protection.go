@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lynxsim/lynxsim/canbus/batbus"
+	"github.com/lynxsim/lynxsim/canbus/vecan"
 	"github.com/lynxsim/lynxsim/events"
 )
 
@@ -79,6 +80,7 @@ const (
 	warn action = iota
 	blockCharge
 	blockDischarge
+	blockBoth
 	failSafe
 	safetyLock
 )
@@ -151,6 +153,25 @@ var diagnoses = []diagnosis{
 				h := b.environment.HumidityPercent
 				return h != batbus.NAUn8 && float64(h) >= l.HumidityWarnPercent
 			})
+		}},
+	// Over-current warnings (flag bits 13 and 14): from v1.24 against the master's supported
+	// current ("Fixed over current warning based on maximum supported Lynx Ion BMS current",
+	// changelog 1.24-02), before against the DVCC limits [I].
+	{name: "charge current high", debounce: 5 * time.Second, release: 5 * time.Second, flag: events.FlagWarnChargeCurrent, hasFlag: true, act: warn,
+		check: func(m *Master, _ *CellLimits) bool {
+			return m.hw.ShuntAmps() > m.currentWarnAmps(m.limits.ChargeAmps.Value)
+		}},
+	{name: "discharge current high", debounce: 5 * time.Second, release: 5 * time.Second, flag: events.FlagWarnDischargeCurrent, hasFlag: true, act: warn,
+		check: func(m *Master, _ *CellLimits) bool {
+			return -m.hw.ShuntAmps() > m.currentWarnAmps(m.limits.DischargeAmps.Value)
+		}},
+	// Master supported current monitoring (changelog 1.35-06): an overload of the master raises
+	// "Alarm high current, bit 29" (1.35-07). lynxsim blocks charge and discharge while it lasts,
+	// so that the GX brings the current down (an assumption: the changelog says only that it is
+	// detected and reported).
+	{name: "master current overload", item: "1.35-06", debounce: 10 * time.Second, release: 10 * time.Second, flag: events.FlagAlarmHighCurrent, hasFlag: true, act: blockBoth,
+		check: func(m *Master, _ *CellLimits) bool {
+			return math.Abs(m.hw.ShuntAmps()) > m.cfg.OverloadFactor*m.ratedAmps()
 		}},
 	// Changelog 1.38-08/09: more than 2 deviating temperature sensors on one LFP 24 V battery:
 	// fail-safe. The changelog names no error number: #7 "Measure error" (S2) [I].
@@ -246,6 +267,8 @@ func (m *Master) protect() {
 			m.blockCharge = true
 		case blockDischarge:
 			m.blockDischarge = true
+		case blockBoth:
+			m.blockCharge, m.blockDischarge = true, true
 		}
 	}
 }
@@ -286,6 +309,8 @@ func DescribeProtection() []string {
 			s += ", charging blocked"
 		case blockDischarge:
 			s += ", discharging blocked"
+		case blockBoth:
+			s += ", charging and discharging blocked"
 		case failSafe, safetyLock:
 			s += ", fail-safe " + d.code.String()
 		}
@@ -295,4 +320,32 @@ func DescribeProtection() []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// ratedAmps is the current the master's hardware supports: its model's rating (the models are
+// named by it, limits.md §4.1 [I]; the "general" model's is a parameter).
+func (m *Master) ratedAmps() float64 {
+	switch m.cfg.Model {
+	case vecan.Model150:
+		return 150
+	case vecan.Model400:
+		return 400
+	case vecan.Model600:
+		return 600
+	case vecan.Model1000:
+		return 1000
+	}
+	return m.cfg.GeneralModelAmps
+}
+
+// currentWarnAmps is the over-current warning level: the supported current from v1.24
+// (1.24-02), the DVCC limit before.
+func (m *Master) currentWarnAmps(limit float64) float64 {
+	if m.cfg.Firmware.Has("1.24-02") {
+		return m.ratedAmps()
+	}
+	if math.IsNaN(limit) || limit <= 0 {
+		return math.Inf(1)
+	}
+	return limit
 }
