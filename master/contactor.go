@@ -143,6 +143,7 @@ func (m *Master) Shutdown() { m.leave(evShutdown, events.ErrNone) }
 
 func (m *Master) stepShutdown() {
 	if !m.off && m.now-m.stateSince >= m.shutdownTime() {
+		m.prevUserVolts = m.hw.BusVolts()
 		m.off = true
 		m.log.Add(events.Entry{At: m.now, Severity: events.SeverityInfo, Message: "powered down"})
 	}

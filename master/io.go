@@ -127,8 +127,12 @@ const (
 	buttonSettleTime = time.Second
 )
 
-// PressButton is one press of the start/stop button.
+// PressButton is one press of the start/stop button. A master that is off or in standby starts.
 func (m *Master) PressButton() {
+	if m.off || m.state == stateStandby {
+		m.Start()
+		return
+	}
 	if m.now-m.lastPress > buttonSettleTime {
 		m.presses = 0
 	}
@@ -145,5 +149,33 @@ func (m *Master) stepButton() {
 	if n == buttonPresses && m.cfg.Firmware.Has("1.23-10") && m.state != stateShutdown {
 		m.settings.Bluetooth = !m.settings.Bluetooth
 		m.log.Add(events.Entry{At: m.now, Severity: events.SeverityInfo, Message: "Bluetooth toggled by the button (3 beeps)"})
+	}
+}
+
+// Charge-detect wake-up: a master that is off starts when the user-side voltage rises through about
+// 18 V and the setting is on (VE_REG_LYNX_ION_BMS_STARTUP_ON_CHARGE_DETECT 0x0375: "automatically
+// startup when user voltage rises above ~18V", protocol.md §3.3, S3). Before v1.36 it also woke
+// with the setting off ("Fixed unwanted charger detect wake up in case the setting is disabled",
+// changelog 1.36-08).
+const chargeDetectVolts = 18
+
+func (m *Master) stepWake() {
+	if !m.off {
+		return
+	}
+	hw, ok := m.hw.(interface{ UserVolts() float64 })
+	if !ok {
+		return
+	}
+	// A rise through the level, not a level: the bus that was just disconnected is still
+	// charged and only decays through the bleed.
+	v, prev := hw.UserVolts(), m.prevUserVolts
+	m.prevUserVolts = v
+	if !(prev <= chargeDetectVolts && v > chargeDetectVolts) {
+		return
+	}
+	if m.settings.StartupOnCharge || !m.cfg.Firmware.Has("1.36-08") {
+		m.log.Add(events.Entry{At: m.now, Severity: events.SeverityInfo, Message: "charger detected: starting"})
+		m.Start()
 	}
 }

@@ -243,6 +243,7 @@ type Master struct {
 	fanMode            batbus.FanMode
 	fanSent            bool
 	presses            int
+	prevUserVolts      float64
 	lastPress          time.Duration
 	storedSOC          float64
 	storedSOCValid     bool
@@ -312,10 +313,13 @@ func (m *Master) Step(now time.Duration) {
 	dt := now - m.lastNow
 	m.now, m.lastNow = now, now
 	if m.off {
-		// Powered down: nothing is heard or said until Start.
+		// Powered down: nothing is heard or said until Start; only the charge detect watches.
 		m.rx = m.batBus.Receive(m.rx[:0])
 		m.rx = m.veCan.Receive(m.rx[:0])
-		return
+		m.stepWake()
+		if m.off {
+			return
+		}
 	}
 	m.receiveBatteryBus()
 	m.sendBatteryHeartbeat()
