@@ -8,7 +8,14 @@
 // never touches a socket: it is stepped with the time, and talks through canbus.Bus attachments
 // and the Hardware interface.
 //
-// PROVISIONAL: this is the first vertical slice (initializing → pre-charging → going to run →
-// running, the error state, SOC by coulomb counting, simple limits, the state/SOC/flags/limits
-// registers and PGN 127508). The master issue builds the full firmware behaviour on this shape.
+// One file per concern: fsm.go (states), registration.go, precharge.go, contactor.go (the
+// opening sequence, stop, start, shutdown, restart), protection.go (the diagnosis table),
+// soc.go, limits.go (DVCC), balance.go, fans.go, policies.go (start-up grace, automatic
+// shutdown), io.go (relays, button, charge detect), memory.go (NVM), history.go, registers.go
+// and vecan.go (the VE.Can face). Every version-dependent behaviour asks the firmware profile by
+// changelog item.
+//
+// Not yet modelled (see the README): the daily summary and value tracking, interlock and
+// emergency stop, the communication timeout #39, critical over-charge current, the contactor
+// check and pending states, combined systems, and the CAN-bus BMS output.
 package master

@@ -10,8 +10,8 @@ import (
 
 // history is what the master tracks over its life: the last four errors with their UTC times
 // (0x2110-0x2114, S2 p.17-18), the shutdowns due to errors (0xEEFC), and the history registers
-// of S2 p.19-20. PROVISIONAL: the daily summary, value tracking and persistence in NVM come with
-// the master issue.
+// of S2 p.19-20, kept in the non-volatile memory. The daily summary and value tracking are not
+// modelled yet.
 type history struct {
 	lastErrors          [4]lastError // latest first
 	shutdownsDueToError uint16

@@ -25,9 +25,9 @@ func (m *Master) identity() vecan.Identity {
 }
 
 // Settings are the master's user settings that VE.Can reads and writes (S2 p.20 "Settings: This
-// VREG's can be read and written"). PROVISIONAL: they are held and reported; their effects
-// (synchronisation groups, charge-detect start-up, strategy, combined mode, battery counts)
-// arrive with the master and combined-mode issues.
+// VREG's can be read and written"). The strategy, charge-detect start-up and Bluetooth act; the
+// combined setting decides whether a stop stores the SOC before v1.26. Synchronisation groups and
+// the battery counts are held and reported only: they act with the combined-mode issue.
 type Settings struct {
 	SyncGroup       uint8 // 0x0374: 0 off, 1-3
 	StartupOnCharge bool  // 0x0375
