@@ -3,7 +3,6 @@ package batbus
 import (
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -11,63 +10,22 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.einride.tech/can"
 	"go.einride.tech/can/pkg/dbc"
+
+	"github.com/lynxsim/lynxsim/internal/dbcfile"
 )
 
 // dbcPath is the DBC of the protocol, at the root of the repository (docs/battery-bus.md §10).
 const dbcPath = "../../testdata/battery-bus.dbc"
 
-// dbcFile is the parsed DBC: messages by id, their comments, attributes and value descriptions.
-type dbcFile struct {
-	messages map[uint32]*dbc.MessageDef
-	comments map[uint32]string
-	cycle    map[uint32]int64
-	format   map[uint32]string
-	values   map[uint32]map[string][]dbc.ValueDescriptionDef
-}
-
-func loadDBC(t *testing.T) dbcFile {
+// loadDBC parses the DBC and checks the frame format of every message.
+func loadDBC(t *testing.T) *dbcfile.File {
 	t.Helper()
-	data, err := os.ReadFile(filepath.FromSlash(dbcPath))
+	f, err := dbcfile.Load(filepath.FromSlash(dbcPath))
 	require.NoError(t, err)
-	p := dbc.NewParser(dbcPath, data)
-	require.NoError(t, p.Parse())
-	out := dbcFile{
-		messages: map[uint32]*dbc.MessageDef{},
-		comments: map[uint32]string{},
-		cycle:    map[uint32]int64{},
-		format:   map[uint32]string{},
-		values:   map[uint32]map[string][]dbc.ValueDescriptionDef{},
+	for _, m := range f.Messages {
+		require.True(t, m.MessageID.IsExtended(), "%s: every frame is extended", m.Name)
 	}
-	for _, def := range p.File().Defs {
-		switch d := def.(type) {
-		case *dbc.MessageDef:
-			require.True(t, d.MessageID.IsExtended(), "%s: every frame is extended", d.Name)
-			id := d.MessageID.ToCAN()
-			require.NotContains(t, out.messages, id, "duplicate message %08X", id)
-			out.messages[id] = d
-		case *dbc.CommentDef:
-			if d.ObjectType == dbc.ObjectTypeMessage {
-				out.comments[d.MessageID.ToCAN()] = d.Comment
-			}
-		case *dbc.AttributeValueForObjectDef:
-			if d.ObjectType != dbc.ObjectTypeMessage {
-				continue
-			}
-			switch d.AttributeName {
-			case "GenMsgCycleTime":
-				out.cycle[d.MessageID.ToCAN()] = d.IntValue
-			case "VFrameFormat":
-				out.format[d.MessageID.ToCAN()] = d.StringValue
-			}
-		case *dbc.ValueDescriptionsDef:
-			id := d.MessageID.ToCAN()
-			if out.values[id] == nil {
-				out.values[id] = map[string][]dbc.ValueDescriptionDef{}
-			}
-			out.values[id][string(d.SignalName)] = d.ValueDescriptions
-		}
-	}
-	return out
+	return f
 }
 
 // TestDBCMatchesSpecs compares every message and signal of the DBC with the Go signal table, both
@@ -75,20 +33,20 @@ func loadDBC(t *testing.T) dbcFile {
 func TestDBCMatchesSpecs(t *testing.T) {
 	file := loadDBC(t)
 	specs := Specs()
-	require.Len(t, file.messages, len(specs), "the DBC and the Go table describe different message sets")
+	require.Len(t, file.Messages, len(specs), "the DBC and the Go table describe different message sets")
 	for _, spec := range specs {
 		// Every message is listed with the address byte of the master, the "any address"
 		// placeholder (MasterAddress).
 		id := spec.FrameID(MasterAddress)
-		msg, ok := file.messages[id]
+		msg, ok := file.Messages[id]
 		require.True(t, ok, "%08X %s is not in the DBC", id, spec.Name)
 		t.Run(spec.Name, func(t *testing.T) {
 			assert.Equal(t, spec.Name, string(msg.Name))
 			assert.Equal(t, uint64(Length), msg.Size, "DLC")
 			assert.Equal(t, spec.Sender.String(), string(msg.Transmitter))
-			assert.Equal(t, spec.Period.Milliseconds(), file.cycle[id], "GenMsgCycleTime")
-			assert.Equal(t, "ExtendedCAN", file.format[id], "VFrameFormat")
-			assert.NotEmpty(t, file.comments[id], "the message has a comment")
+			assert.Equal(t, spec.Period.Milliseconds(), file.Cycle[id], "GenMsgCycleTime")
+			assert.Equal(t, "ExtendedCAN", file.Format[id], "VFrameFormat")
+			assert.NotEmpty(t, file.Comments[id], "the message has a comment")
 			receiver := "Master"
 			if spec.Sender == NodeMaster {
 				receiver = "Battery"
@@ -118,7 +76,7 @@ func TestDBCMatchesSpecs(t *testing.T) {
 				// the names of an enumeration.
 				var na []float64
 				named := map[int64]string{}
-				for _, v := range file.values[id][s.Name] {
+				for _, v := range file.Values[id][s.Name] {
 					if v.Description == "NotAvailable" {
 						na = append(na, v.Value)
 					} else {
@@ -284,7 +242,7 @@ func TestDBCDecodesGoFrames(t *testing.T) {
 	seen := map[string]bool{}
 	for i, e := range examples() {
 		f := e.Frame()
-		msg := file.messages[f.ID&^0xFF]
+		msg := file.Messages[f.ID&^0xFF]
 		require.NotNil(t, msg, "%08X", f.ID)
 		t.Run(fmt.Sprintf("%d_%s", i, msg.Name), func(t *testing.T) {
 			want := physicalValues(e)

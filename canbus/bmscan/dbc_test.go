@@ -2,7 +2,6 @@ package bmscan
 
 import (
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -10,49 +9,21 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.einride.tech/can"
 	"go.einride.tech/can/pkg/dbc"
+
+	"github.com/lynxsim/lynxsim/internal/dbcfile"
 )
 
 const dbcPath = "testdata/mg_master_lv.dbc"
 
-// dbcFile is the parsed DBC: messages by id, the cycle time attribute and the value
-// descriptions by message id and signal name.
-type dbcFile struct {
-	messages map[uint32]*dbc.MessageDef
-	cycle    map[uint32]int64
-	values   map[uint32]map[string][]dbc.ValueDescriptionDef
-}
-
-func loadDBC(t *testing.T) dbcFile {
+// loadDBC parses the DBC and checks the frame format of every message.
+func loadDBC(t *testing.T) *dbcfile.File {
 	t.Helper()
-	data, err := os.ReadFile(filepath.FromSlash(dbcPath))
+	f, err := dbcfile.Load(filepath.FromSlash(dbcPath))
 	require.NoError(t, err)
-	p := dbc.NewParser(dbcPath, data)
-	require.NoError(t, p.Parse())
-	out := dbcFile{
-		messages: map[uint32]*dbc.MessageDef{},
-		cycle:    map[uint32]int64{},
-		values:   map[uint32]map[string][]dbc.ValueDescriptionDef{},
+	for _, m := range f.Messages {
+		require.False(t, m.MessageID.IsExtended(), "%s: every frame is 11-bit (S2 p.3)", m.Name)
 	}
-	for _, def := range p.File().Defs {
-		switch d := def.(type) {
-		case *dbc.MessageDef:
-			require.False(t, d.MessageID.IsExtended(), "%s: every frame is 11-bit (S2 p.3)", d.Name)
-			id := d.MessageID.ToCAN()
-			require.NotContains(t, out.messages, id, "duplicate message 0x%03X", id)
-			out.messages[id] = d
-		case *dbc.AttributeValueForObjectDef:
-			if d.AttributeName == "GenMsgCycleTime" && d.ObjectType == dbc.ObjectTypeMessage {
-				out.cycle[d.MessageID.ToCAN()] = d.IntValue
-			}
-		case *dbc.ValueDescriptionsDef:
-			id := d.MessageID.ToCAN()
-			if out.values[id] == nil {
-				out.values[id] = map[string][]dbc.ValueDescriptionDef{}
-			}
-			out.values[id][string(d.SignalName)] = d.ValueDescriptions
-		}
-	}
-	return out
+	return f
 }
 
 // TestDBCMatchesSpecs compares every message and signal of the DBC with the Go signal table, in
@@ -60,15 +31,15 @@ func loadDBC(t *testing.T) dbcFile {
 func TestDBCMatchesSpecs(t *testing.T) {
 	file := loadDBC(t)
 	specs := Specs()
-	require.Len(t, file.messages, len(specs), "the DBC and the Go table describe different frame sets")
+	require.Len(t, file.Messages, len(specs), "the DBC and the Go table describe different frame sets")
 	for _, spec := range specs {
-		msg, ok := file.messages[spec.ID]
+		msg, ok := file.Messages[spec.ID]
 		require.True(t, ok, "0x%03X %s is not in the DBC", spec.ID, spec.Name)
 		t.Run(spec.Name, func(t *testing.T) {
 			assert.Equal(t, spec.Name, string(msg.Name))
 			assert.Equal(t, uint64(spec.Length), msg.Size, "DLC")
 			assert.Equal(t, "MasterLV", string(msg.Transmitter))
-			assert.Equal(t, Interval.Milliseconds(), file.cycle[spec.ID], "GenMsgCycleTime (S2: 500 ms)")
+			assert.Equal(t, Interval.Milliseconds(), file.Cycle[spec.ID], "GenMsgCycleTime (S2: 500 ms)")
 			require.Len(t, msg.Signals, len(spec.Signals), "signal count")
 			for i, s := range spec.Signals {
 				d := msg.Signals[i]
@@ -91,7 +62,7 @@ func TestDBCMatchesSpecs(t *testing.T) {
 				// The invalid value (S2 p.3, p.6) is named NotAvailable in the DBC exactly where
 				// the Go signal has one.
 				var na []float64
-				for _, v := range file.values[spec.ID][s.Name] {
+				for _, v := range file.Values[spec.ID][s.Name] {
 					if v.Description == "NotAvailable" {
 						na = append(na, v.Value)
 					}
@@ -191,7 +162,7 @@ func TestDBCDecodesGoFrames(t *testing.T) {
 	cases := dbcCases(t)
 	seen := map[uint32]bool{}
 	for _, tc := range cases {
-		msg := file.messages[tc.msg.ID()]
+		msg := file.Messages[tc.msg.ID()]
 		require.NotNil(t, msg, "0x%03X", tc.msg.ID())
 		seen[tc.msg.ID()] = true
 		t.Run(string(msg.Name), func(t *testing.T) {
