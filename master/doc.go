@@ -12,10 +12,10 @@
 // opening sequence, stop, start, shutdown, restart), protection.go (the diagnosis table),
 // soc.go, limits.go (DVCC), balance.go, fans.go, policies.go (start-up grace, automatic
 // shutdown), io.go (relays, button, charge detect), memory.go (NVM), history.go, registers.go
-// and vecan.go (the VE.Can face). Every version-dependent behaviour asks the firmware profile by
+// vecan.go (the VE.Can face) and bmsout.go (the SMA and General BMS output). Every version-dependent behaviour asks the firmware profile by
 // changelog item.
 //
 // Not yet modelled (see the README): the daily summary and value tracking, interlock and
 // emergency stop, the communication timeout #39, critical over-charge current, the contactor
-// check and pending states, combined systems, and the CAN-bus BMS output.
+// check and pending states, and combined systems.
 package master

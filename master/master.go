@@ -114,6 +114,8 @@ type Config struct {
 	// public source for MG LFP batteries (limits.md §2.1, §4.9): values typical of LFP.
 	ChargeCellVolts, DischargeCellVolts float64
 	ChargeC, DischargeC                 float64
+	// External is the protocol on the external CAN port (default VE.Can).
+	External ExternalProtocol
 	// Identity is how the master presents itself on NMEA 2000; IdentityMasterLV needs v1.35
 	// (changelog 1.35-02).
 	Identity IdentityKind
@@ -224,6 +226,7 @@ type Master struct {
 	flags          events.FlagSet
 	limits         Limits
 	face           *veFace
+	bmsOut         bmsOut
 	counters       Counters
 	lastShunt      float64
 	history        history
@@ -284,6 +287,8 @@ func New(cfg Config, hw Hardware, batteryBus, veCan canbus.Bus) (*Master, error)
 		return nil, errors.New("master: series must be at least 1")
 	case hw == nil || batteryBus == nil || veCan == nil:
 		return nil, errors.New("master: hardware and both buses are required")
+	case cfg.External == ProtocolGeneral && !cfg.Firmware.Has("1.24-03"):
+		return nil, fmt.Errorf("master: the General BMS protocol came with v1.24 (changelog 1.24-03), not %v", cfg.Firmware.Version())
 	case cfg.InstanceBase%32 != 0:
 		return nil, fmt.Errorf("master: battery instance %d: the instance moves in steps of 32 (0, 32 … 224, S2 p.12)", cfg.InstanceBase)
 	case cfg.Identity == IdentityMasterLV && !cfg.Firmware.Has("1.35-02"):
@@ -351,7 +356,11 @@ func (m *Master) Step(now time.Duration) {
 	m.stepButton()
 	m.externalPrecharge()
 	m.track(now)
-	m.face.step(now)
+	if m.cfg.External == ProtocolVECan {
+		m.face.step(now)
+	} else {
+		m.stepBMSOut(now)
+	}
 }
 
 func (m *Master) send(bus canbus.Bus, f can.Frame) {

@@ -37,6 +37,8 @@ type Config struct {
 	// Identity and InstanceBase are the master's NMEA 2000 face (see master.Config).
 	Identity     master.IdentityKind
 	InstanceBase uint8
+	// External is the protocol of the master's external port, on the VECan bus (default VE.Can).
+	External master.ExternalProtocol
 	// Memory is the master's non-volatile memory (nil: none kept).
 	Memory master.Memory
 	// Role picks the halves that run here (default: all of them).
@@ -197,6 +199,7 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 		mcfg.Identity = cfg.Identity
 		mcfg.InstanceBase = cfg.InstanceBase
 		mcfg.Memory = cfg.Memory
+		mcfg.External = cfg.External
 		if s.Master, err = master.New(mcfg, p, masterBat, masterVE); err != nil {
 			return nil, err
 		}

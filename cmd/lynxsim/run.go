@@ -39,13 +39,14 @@ type runOptions struct {
 	instance    uint8
 	remote      bool
 	stateDir    string
+	protocol    string
 }
 
 // newRunOptions returns the defaults of lynxsim run.
 func newRunOptions() runOptions {
 	return runOptions{speed: "1", firmware: firmware.Latest().String(), vecan: "mem", batteryBus: "mem",
 		batteryType: "LFP-24V-280Ah", series: 1, parallel: 2, soc: 60, loadAmps: 30, epoch: "now",
-		identity: "lynx-ion"}
+		identity: "lynx-ion", protocol: "vecan"}
 }
 
 func newRunCmd() *cobra.Command {
@@ -78,6 +79,7 @@ Buses are named as: ` + canbus.SpecHelp + `.`,
 	f.Float64Var(&o.chargerAmps, "charger-amps", o.chargerAmps, "charger current while the contactor is closed, A")
 	f.StringVar(&o.epoch, "epoch", o.epoch, "wall-clock time of virtual time 0 (candump timestamps, error times): now, or RFC 3339 such as 2024-09-09T12:00:00Z")
 	f.StringVar(&o.identity, "identity", o.identity, "NMEA 2000 identity: lynx-ion (Victron Lynx Ion BMS) or master-lv (MG Master LV, from v1.35)")
+	f.StringVar(&o.protocol, "protocol", o.protocol, "external port protocol: vecan, general (General BMS, from v1.24) or sma (SMA, 48 V systems); on --vecan")
 	f.StringVar(&o.stateDir, "state-dir", "", "keep the master's non-volatile memory (SOC, settings, history) in this directory across runs")
 	f.BoolVar(&o.remote, "remote-batteries", false, "run the master and the DC side only: the batteries are elsewhere on --battery-bus (lynxsim batteries, or hardware speaking docs/battery-bus.md); --series and --parallel say how many")
 	f.Uint8Var(&o.instance, "battery-instance", 0, "battery and DC instance of the pack on VE.Can: 0, 32, 64 … 224 (+1, +2 carry the lowest and highest cells)")
@@ -149,6 +151,21 @@ func (o runOptions) systemConfig() (scenario.Config, float64, error) {
 		return cfg, 0, usage("--battery-instance %d: the instance moves in steps of 32: 0, 32, 64 … 224 (S2 p.12)", o.instance)
 	}
 	cfg.InstanceBase = o.instance
+	switch o.protocol {
+	case "vecan":
+	case "general":
+		if !cfg.Firmware.Has("1.24-03") {
+			return cfg, 0, usage("--protocol general: the General BMS protocol came with v1.24 (changelog 1.24-03); use --firmware 1.24 or later")
+		}
+		cfg.External = master.ProtocolGeneral
+	case "sma":
+		if volts := cfg.BatteryType.NominalVolts() * float64(cfg.Series); volts < 40 {
+			return cfg, 0, usage("--protocol sma: SMA supports 48 V systems only (MG guide p.3); this bank is %.1f V nominal: use --series 2 with 24 V batteries, or --protocol general", volts)
+		}
+		cfg.External = master.ProtocolSMA
+	default:
+		return cfg, 0, usage("--protocol %q: want vecan, general or sma", o.protocol)
+	}
 	if o.stateDir != "" {
 		store, err := nvm.Open(o.stateDir)
 		if err != nil {
