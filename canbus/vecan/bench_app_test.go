@@ -33,39 +33,28 @@ func lynxValues() benchStore {
 	return s
 }
 
-func BenchmarkServerHandleRequest(b *testing.B) {
-	s := NewServer(LookupRegister, lynxValues())
-	req := RequestFrame(0x20, 0x50, RegSOC)
-	dst := make([]can.Frame, 0, 4)
-	b.ReportAllocs()
-	for b.Loop() {
-		dst = s.Handle(0, 0x50, req, dst[:0])
-	}
-	if len(dst) != 1 {
-		b.Fatalf("%d replies", len(dst))
-	}
-}
-
-func BenchmarkServerHandleCommand(b *testing.B) {
-	s := NewServer(LookupRegister, lynxValues())
-	cmd := CommandFrame(0x20, 0x50, RegSOC, 5000, 2)
-	dst := make([]can.Frame, 0, 4)
-	b.ReportAllocs()
-	for b.Loop() {
-		dst = s.Handle(0, 0x50, cmd, dst[:0])
-	}
-	if len(dst) != 1 {
-		b.Fatalf("%d replies", len(dst))
-	}
-}
-
-func BenchmarkServerHandleIgnored(b *testing.B) {
-	s := NewServer(LookupRegister, lynxValues())
-	bc := CommandFrame(0x51, 0xFF, RegSOC, 5000, 2)
-	dst := make([]can.Frame, 0, 4)
-	b.ReportAllocs()
-	for b.Loop() {
-		dst = s.Handle(0, 0x50, bc, dst[:0])
+// BenchmarkServerHandle: a request and a command each get one reply; a broadcast is ignored.
+func BenchmarkServerHandle(b *testing.B) {
+	for _, bm := range []struct {
+		name    string
+		frame   can.Frame
+		replies int
+	}{
+		{"Request", RequestFrame(0x20, 0x50, RegSOC), 1},
+		{"Command", CommandFrame(0x20, 0x50, RegSOC, 5000, 2), 1},
+		{"Ignored", CommandFrame(0x51, 0xFF, RegSOC, 5000, 2), 0},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			s := NewServer(LookupRegister, lynxValues())
+			dst := make([]can.Frame, 0, 4)
+			b.ReportAllocs()
+			for b.Loop() {
+				dst = s.Handle(0, 0x50, bm.frame, dst[:0])
+			}
+			if len(dst) != bm.replies {
+				b.Fatalf("%d replies, want %d", len(dst), bm.replies)
+			}
+		})
 	}
 }
 
