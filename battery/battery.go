@@ -43,11 +43,11 @@ type Battery struct {
 	}
 	update updateState
 
-	// Firmware faults (InjectFirmware): a battery that fell silent, one that floods the bus, and
-	// one that announces another product than it is.
-	silent, babbling bool
-	productOverride  uint16
-	selfTestFailures batbus.SelfTestFailures
+	// Firmware faults (Inject): a battery that fell silent, one that floods the bus, one deaf to
+	// commands, and one that announces another product than it is.
+	silent, babbling, deaf bool
+	productOverride        uint16
+	selfTestFailures       batbus.SelfTestFailures
 
 	counters Counters
 	cellBuf  []float64

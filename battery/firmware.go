@@ -231,6 +231,9 @@ func (b *Battery) environment() batbus.Environment {
 // to it alone. A repeat of the last command (same code and tag) is acknowledged again without
 // acting twice (changelog 1.34-09).
 func (b *Battery) command(now time.Duration, c batbus.Command) {
+	if b.deaf {
+		return
+	}
 	broadcast := c.To == batbus.Broadcast
 	if !broadcast && b.lastCommand.valid && b.lastCommand.code == c.Code && b.lastCommand.tag == c.Tag {
 		b.send(b.lastCommand.ack.Frame())
@@ -343,6 +346,9 @@ const (
 	// it without announcing, until released: the RS registration conflict of changelog 1.38-05
 	// (argument: the address).
 	FaultStaleAddress = "stale-address"
+	// FaultDeaf: the battery keeps reporting but neither executes nor acknowledges commands (a
+	// hung command handler): the master's command retries must run out (#39 from v1.32).
+	FaultDeaf = "deaf"
 )
 
 // Inject puts a named fault on the battery: a firmware fault (silent, babbling, wrong-type,
@@ -355,6 +361,9 @@ func (b *Battery) Inject(name string, args ...float64) (clear func(), err error)
 	case FaultBabbling:
 		b.babbling = true
 		return func() { b.babbling = false }, nil
+	case FaultDeaf:
+		b.deaf = true
+		return func() { b.deaf = false }, nil
 	case FaultWrongType:
 		if len(args) != 1 || args[0] < 1 || args[0] > 0xFFFE {
 			return nil, errors.New("battery fault wrong-type: give the product id to announce, 1 to 65534")
@@ -380,7 +389,7 @@ func (b *Battery) Inject(name string, args ...float64) (clear func(), err error)
 	}
 	f, err := LookupFault(name, args...)
 	if err != nil {
-		return nil, fmt.Errorf("%v; or a firmware fault: %s, %s, %s(product id), %s(bits), %s(address)", err, FaultSilent, FaultBabbling, FaultWrongType, FaultSelfTest, FaultStaleAddress)
+		return nil, fmt.Errorf("%v; or a firmware fault: %s, %s, %s, %s(product id), %s(bits), %s(address)", err, FaultSilent, FaultBabbling, FaultDeaf, FaultWrongType, FaultSelfTest, FaultStaleAddress)
 	}
 	if err := f.Apply(b.mod); err != nil {
 		return nil, err

@@ -39,8 +39,7 @@ func (m *Master) stepBalancing() {
 			continue
 		}
 		b.balanceMask = mask
-		m.commandTag++
-		m.send(m.batBus, batbus.Command{To: b.address, Tag: m.commandTag, Code: batbus.CmdBalance, CellMask: mask}.Frame())
+		m.command(b, batbus.Command{Code: batbus.CmdBalance, CellMask: mask})
 	}
 }
 

@@ -88,17 +88,104 @@ func (m *Master) stepOpening() {
 	}
 }
 
-// complete opens the pre-charge path and the contactor and takes the transition.
+// complete opens the pre-charge path and the contactor and takes the transition. From v1.23 the
+// master then checks that the contactor's feedback follows (changelog 1.23-03, see stepOpenCheck).
 func (m *Master) complete(event string, code events.ErrorCode) {
+	wasClosed := m.hw.ContactorClosed()
 	m.hw.SetPrecharge(false)
 	m.hw.SetContactor(false)
+	if wasClosed && m.cfg.Firmware.Has("1.23-03") {
+		m.openCheckAt = m.now + m.cfg.ContactorFeedbackTimeout
+	}
 	if code != events.ErrNone {
-		m.err = code
+		m.err = m.veError(code)
 		m.recordError(code)
 		m.log.Add(events.Entry{At: m.now, Severity: events.SeverityError, Code: int(code), Message: code.String()})
 	}
 	m.storeOnLeave(event)
 	m.fire(event)
+}
+
+// veError is the number VE_REG_BMS_ERROR shows for code on this firmware. Changelog 1.32-05
+// "Added new VE Error reports" 37-41: before v1.32 the conditions existed but had no number of
+// their own. lynxsim's assumptions [I]: a terminal over-temperature was an over-temperature
+// (#15), a communication timeout a battery communication error (#23); the interlock and the
+// emergency stop had none, so the GX saw the error state with error 0.
+func (m *Master) veError(code events.ErrorCode) events.ErrorCode {
+	if m.cfg.Firmware.Has("1.32-05") {
+		return code
+	}
+	switch code {
+	case events.ErrTerminalOverTemperature:
+		return events.ErrOverTemperature
+	case events.ErrCommunicationTimeout:
+		return events.ErrSlaveFailure
+	case events.ErrInterlock, events.ErrEmergencyStop:
+		return events.ErrNone
+	}
+	return code
+}
+
+// beginPrecharge starts pre-charging once the batteries are registered: from v1.23 through the
+// contactor check (state 17), before straight away.
+func (m *Master) beginPrecharge() {
+	if m.cfg.Firmware.Has("1.23-03") {
+		m.fire(evCheck)
+		return
+	}
+	m.hw.SetPrecharge(true)
+	m.fire(evRegistered)
+}
+
+// stepContactorCheck: "Fixed contactor and pre-charge failure feedback" (changelog 1.23-03). The
+// master reads the feedback of the contactor it has not commanded yet: closed means welded
+// contacts or a stuck feedback, and pre-charging into them would hide it, so it is #26 at once.
+// Before v1.23 the pre-charge met a bus already at the battery voltage and "succeeded" [I].
+func (m *Master) stepContactorCheck() {
+	m.hw.SetContactor(false)
+	if m.hw.ContactorClosed() {
+		m.log.Add(events.Entry{At: m.now, Severity: events.SeverityAlarm, Message: "contactor feedback closed before the contactor was commanded"})
+		m.openNow(evFail, events.ErrContactor)
+		return
+	}
+	if m.now-m.stateSince >= m.cfg.ContactorCheckTime {
+		m.hw.SetPrecharge(true)
+		m.fire(evChecked)
+	}
+}
+
+// stepOpenCheck: from v1.23 a contactor whose feedback still says closed ContactorFeedbackTimeout
+// after it was opened is #26 (changelog 1.23-03), also in standby or after a fail-safe, where
+// the GX would otherwise believe the bank disconnected.
+func (m *Master) stepOpenCheck() {
+	if m.openCheckAt < 0 || m.now < m.openCheckAt {
+		return
+	}
+	m.openCheckAt = -1
+	if !m.hw.ContactorClosed() || m.err == events.ErrContactor {
+		return
+	}
+	m.log.Add(events.Entry{At: m.now, Severity: events.SeverityAlarm, Message: "contactor feedback still closed after opening"})
+	switch m.state {
+	case stateError, stateShutdown:
+		// Already open as far as the master can: the failure joins the last errors.
+		m.err = events.ErrContactor
+		m.recordError(events.ErrContactor)
+	default:
+		m.openNow(evFail, events.ErrContactor)
+	}
+}
+
+// pending: a start-up or shutdown is under way and the state reads "Pending" (18) from v1.38,
+// when VREG writes are refused ("Request is rejected/stopped when, start-up or shutdown is
+// pending", changelog 1.38-06). lynxsim counts as pending the opening sequence of a stop or
+// shutdown and the contactor check before pre-charge [I]: the changelog does not say which
+// steps of the firmware are "pending", nor from which version the GUI's state 18 is sent.
+func (m *Master) pending() bool {
+	if !m.cfg.Firmware.Has("1.38-06") {
+		return false
+	}
+	return m.state == stateContactorCheck || (m.opening.active && (m.opening.event == evStop || m.opening.event == evShutdown))
 }
 
 // storeOnLeave writes the memory as the master leaves running: always on shutdown; on a stop,

@@ -12,18 +12,21 @@ import (
 // Top-level states. Each maps onto a VE_REG_LYNX_ION_BMS_STATE value (protocol.md §4.3, S4,
 // S2 p.18); initializing covers the values 0–8, told apart by its substate.
 const (
-	stateInitializing = "initializing"
-	statePreCharging  = "pre_charging"
-	stateGoingToRun   = "going_to_run"
-	stateRunning      = "running"
-	stateStandby      = "standby"
-	stateShutdown     = "shutdown"
-	stateError        = "error"
+	stateInitializing   = "initializing"
+	stateContactorCheck = "contactor_check"
+	statePreCharging    = "pre_charging"
+	stateGoingToRun     = "going_to_run"
+	stateRunning        = "running"
+	stateStandby        = "standby"
+	stateShutdown       = "shutdown"
+	stateError          = "error"
 )
 
 // Events of the top-level machine.
 const (
-	evRegistered = "registered" // batteries found and consistent: start pre-charging
+	evRegistered = "registered" // batteries found and consistent: start pre-charging (before v1.23)
+	evCheck      = "check"      // batteries found and consistent: check the contactor is open first (from v1.23)
+	evChecked    = "checked"    // the contactor's feedback says open: start pre-charging
 	evPrecharged = "precharged" // bus voltage reached the battery voltage: contactor commanded
 	evClosed     = "closed"     // contactor feedback confirmed
 	evFail       = "fail"       // an error: open everything
@@ -35,13 +38,15 @@ const (
 
 // Every state the master runs in, for the event lists below.
 var (
-	operating = []string{stateInitializing, statePreCharging, stateGoingToRun, stateRunning}
+	operating = []string{stateInitializing, stateContactorCheck, statePreCharging, stateGoingToRun, stateRunning}
 	awake     = append(append([]string(nil), operating...), stateStandby)
 )
 
 func newFSM() *fsm.FSM {
 	return fsm.NewFSM(stateInitializing, fsm.Events{
 		{Name: evRegistered, Src: []string{stateInitializing}, Dst: statePreCharging},
+		{Name: evCheck, Src: []string{stateInitializing}, Dst: stateContactorCheck},
+		{Name: evChecked, Src: []string{stateContactorCheck}, Dst: statePreCharging},
 		{Name: evPrecharged, Src: []string{statePreCharging}, Dst: stateGoingToRun},
 		{Name: evClosed, Src: []string{stateGoingToRun}, Dst: stateRunning},
 		{Name: evFail, Src: awake, Dst: stateError},
@@ -69,7 +74,12 @@ func (m *Master) fire(event string) {
 
 // State returns the VE_REG_LYNX_ION_BMS_STATE value of the present state.
 func (m *Master) State() events.State {
+	if m.pending() && m.state != stateContactorCheck {
+		return events.StatePending
+	}
 	switch m.state {
+	case stateContactorCheck:
+		return events.StateContactorCheck
 	case statePreCharging:
 		return events.StatePreCharging
 	case stateGoingToRun:

@@ -32,17 +32,21 @@ type lastError struct {
 	unix uint32
 }
 
-// recordError puts code first in the last-errors list, stamped with the wall-clock time the
-// driver gave as the epoch plus the virtual time.
+// recordError counts a shutdown due to an error and puts its VE number (veError) first in the
+// last-errors list, stamped with the wall-clock time the driver gave as the epoch plus the
+// virtual time. An error without a number on this firmware is counted only.
 func (m *Master) recordError(code events.ErrorCode) {
 	h := &m.history
+	h.shutdownsDueToError++
+	if code = m.veError(code); code == events.ErrNone {
+		return
+	}
 	copy(h.lastErrors[1:], h.lastErrors[:3])
 	var unix uint32
 	if !m.cfg.Epoch.IsZero() {
 		unix = uint32(m.cfg.Epoch.Add(m.now).Unix())
 	}
 	h.lastErrors[0] = lastError{code: uint8(code), unix: unix}
-	h.shutdownsDueToError++
 }
 
 // track updates the history from the present measurements.

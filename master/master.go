@@ -65,6 +65,9 @@ type Config struct {
 	// ContactorFeedbackTimeout is how long the feedback contact may take to follow a close
 	// command before #26: an assumption.
 	ContactorFeedbackTimeout time.Duration
+	// ContactorCheckTime is how long the contactor check of v1.23 watches the feedback of the open
+	// contactor before pre-charging (changelog 1.23-03, state 17 "Contactor check"): an assumption.
+	ContactorCheckTime time.Duration
 
 	// Memory keeps SOC, settings and history across power cycles (nil: nothing is kept);
 	// MemoryPeriod is how often the master writes it while running, besides at stop, shutdown and
@@ -171,6 +174,7 @@ func DefaultConfig(profile *firmware.Profile) Config {
 		FuseCheckFraction:             0.05,
 		PrechargeDoneVolts:            1.0,
 		ContactorFeedbackTimeout:      500 * time.Millisecond,
+		ContactorCheckTime:            time.Second,
 		ChargeCellVolts:               3.50,
 		DischargeCellVolts:            2.90,
 		ChargeC:                       0.5,
@@ -258,7 +262,8 @@ type Master struct {
 	prechargeExtended  bool
 	prechargeLastVolts float64
 	prechargeLastAt    time.Duration
-	off                bool // powered down at the end of the shutdown time: silent until started
+	openCheckAt        time.Duration // when to check that an opened contactor's feedback says open; -1: none
+	off                bool          // powered down at the end of the shutdown time: silent until started
 	settings           Settings
 	relayClosed        bool
 	linkOverride       struct {
@@ -275,6 +280,8 @@ type Counters struct {
 	VECan11Bit            uint64 // 11-bit frames on VE.Can, ignored (changelog 1.16-01)
 	VECanErrorFrames      uint64
 	SendErrors            uint64
+	CommandRetries        uint64 // commands to a battery repeated for want of an acknowledgement
+	CommandsRefused       uint64 // commands a battery answered with other than ok
 	MemoryErrors          uint64 // failed writes of the non-volatile memory
 }
 
@@ -308,6 +315,7 @@ func New(cfg Config, hw Hardware, batteryBus, veCan canbus.Bus) (*Master, error)
 	m.linkOverride.percent, m.linkOverride.amps = -1, -1
 	m.almostEmptySince = -1
 	m.idleSince = -1
+	m.openCheckAt = -1
 	m.load()
 	m.face = newVEFace(m)
 	return m, nil
@@ -333,10 +341,14 @@ func (m *Master) Step(now time.Duration) {
 	// that reads them (flags, limits, registers, PGNs, history).
 	m.ext = m.extremes()
 	m.protect()
+	m.stepInterlock()
 	m.stepOpening()
+	m.stepOpenCheck()
 	switch m.state {
 	case stateInitializing:
 		m.stepInitializing()
+	case stateContactorCheck:
+		m.stepContactorCheck()
 	case statePreCharging:
 		m.stepPreCharging()
 	case stateGoingToRun:

@@ -25,14 +25,23 @@ type fakeHW struct {
 	prechargeStuck                    bool
 	fuseBroken                        bool
 	riseVoltsPerStep                  float64 // a slow pre-charge: the bus rises this much a step
+	feedbackStuckClosed               bool    // the feedback says closed whatever the contactor does
+	welded, weldedShut                bool    // welded contacts stay closed once they have closed
+	interlockOpen                     bool
 }
 
-func (h *fakeHW) SetContactor(closed bool) { h.contactorCommand = closed }
-func (h *fakeHW) SetPrecharge(on bool)     { h.precharge = on }
-func (h *fakeHW) ContactorClosed() bool    { return h.contactorCommand && !h.feedbackBroken }
-func (h *fakeHW) BatteryVolts() float64    { return h.batteryVolts }
-func (h *fakeHW) BusVolts() float64        { return h.busVolts }
-func (h *fakeHW) ShuntAmps() float64       { return h.shuntAmps }
+func (h *fakeHW) SetContactor(closed bool) {
+	h.contactorCommand = closed
+	h.weldedShut = h.weldedShut || (closed && h.welded)
+}
+func (h *fakeHW) SetPrecharge(on bool) { h.precharge = on }
+func (h *fakeHW) ContactorClosed() bool {
+	return (h.contactorCommand || h.weldedShut || h.feedbackStuckClosed) && !h.feedbackBroken
+}
+func (h *fakeHW) InterlockOpen() bool   { return h.interlockOpen }
+func (h *fakeHW) BatteryVolts() float64 { return h.batteryVolts }
+func (h *fakeHW) BusVolts() float64     { return h.busVolts }
+func (h *fakeHW) ShuntAmps() float64    { return h.shuntAmps }
 
 // step moves the fake bus halfway to the battery each step while pre-charging.
 func (h *fakeHW) step() {
@@ -65,6 +74,9 @@ type rig struct {
 	deaf        bool
 	// The last report() is repeated every 500 ms, as batteries report (docs/battery-bus.md),
 	// unless silent is set.
+	// commandsDeaf: the batteries do not acknowledge commands (they do by default).
+	commandsDeaf                 bool
+	commandsSeen                 []batbus.Command
 	reportN                      int
 	minMillivolts, maxMillivolts uint16
 	nextReport                   time.Duration
@@ -106,9 +118,15 @@ func (r *rig) advance(d time.Duration) {
 			r.report(r.reportN, r.minMillivolts, r.maxMillivolts)
 		}
 		for _, f := range r.bat.Receive(nil) {
-			if c, err := batbus.ParseCommand(f); err == nil && c.Code == batbus.CmdRequestIdentity && !r.silent {
-				for serial, addr := range r.assignments {
-					require.NoError(r.t, r.bat.Send(batbus.Identity{Address: addr, Nameplate: batbus.Nameplate{Prefix: batbus.PrefixHQ, Serial: serial, Product: 2}}.Frame()))
+			if c, err := batbus.ParseCommand(f); err == nil {
+				r.commandsSeen = append(r.commandsSeen, c)
+				if c.Code == batbus.CmdRequestIdentity && !r.silent {
+					for serial, addr := range r.assignments {
+						require.NoError(r.t, r.bat.Send(batbus.Identity{Address: addr, Nameplate: batbus.Nameplate{Prefix: batbus.PrefixHQ, Serial: serial, Product: 2}}.Frame()))
+					}
+				}
+				if c.To != batbus.Broadcast && !r.commandsDeaf && !r.silent {
+					require.NoError(r.t, r.bat.Send(batbus.CommandAck{Address: c.To, Code: c.Code, Tag: c.Tag, Result: batbus.ResultOK, NextBlock: batbus.NAUn16}.Frame()))
 				}
 				continue
 			}
@@ -142,7 +160,7 @@ func runningHE(t *testing.T, v string, mutate func(*Config)) *rig {
 	r.announce(1, batbus.ChemistryNMC, 7, 7)
 	r.advance(r.m.cfg.RegistrationQuiet + 50*time.Millisecond)
 	r.report(1, 3700, 3710)
-	r.advance(time.Second)
+	r.advance(time.Second + r.m.cfg.ContactorCheckTime)
 	require.Equal(t, events.StateRunning, r.m.State())
 	return r
 }
@@ -193,6 +211,11 @@ func TestStartUpToRunning(t *testing.T) {
 
 	r.report(2, 3300, 3310)
 	r.advance(50 * time.Millisecond)
+	// Changelog 1.23-03: the contactor check (state 17) before pre-charging.
+	assert.Equal(t, events.StateContactorCheck, r.m.State())
+	assert.False(t, r.hw.precharge)
+	assert.False(t, r.hw.contactorCommand)
+	r.advance(r.m.cfg.ContactorCheckTime)
 	assert.Equal(t, events.StatePreCharging, r.m.State())
 	assert.True(t, r.hw.precharge)
 	assert.InDelta(t, 50, r.m.Snapshot().SOCPercent, 1e-9, "SOC starts from the batteries' own")
@@ -264,6 +287,11 @@ func (r *rig) registerAndReport(n int) {
 	r.advance(r.m.cfg.RegistrationQuiet + 50*time.Millisecond)
 	r.report(n, 3300, 3310)
 	r.advance(50 * time.Millisecond)
+	if r.m.cfg.Firmware.Has("1.23-03") {
+		// The contactor check of v1.23 comes first (state 17).
+		require.Equal(r.t, events.StateContactorCheck, r.m.State())
+		r.advance(r.m.cfg.ContactorCheckTime)
+	}
 	require.Equal(r.t, events.StatePreCharging, r.m.State())
 }
 

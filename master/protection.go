@@ -282,11 +282,7 @@ func (m *Master) raise(d *diagnosis) {
 	m.log.Add(events.Entry{At: m.now, Severity: sev, Code: int(d.code), Message: d.name})
 	switch d.act {
 	case failSafe:
-		code := d.code
-		if code == events.ErrTerminalOverTemperature && !m.cfg.Firmware.Has("1.32-05") {
-			code = events.ErrOverTemperature // #41 exists from v1.32 (changelog 1.32-05) [I]
-		}
-		m.fail(code)
+		m.fail(d.code) // the number the GX sees depends on the version: veError
 	case safetyLock:
 		// "A Safety lock is a permanent failure state" (limits.md §5.2, L4): the master stays
 		// in fail-safe until unlocked; Restart does not clear it.

@@ -44,6 +44,8 @@ type Settings struct {
 	InvertDischargeRelay, InvertDischargeSignal bool
 	RelayFunction                               RelayFunction
 	RelayFunctionSet                            bool
+	// InterlockEnabled switches the interlock input on (changelog 1.09-02; a tool setting).
+	InterlockEnabled bool
 }
 
 // linkTimeout is how long a charger-link value written over VE.Can holds: velib marks the link
@@ -159,6 +161,9 @@ func (m *Master) Get(reg vecan.Register) (uint32, bool) {
 // Set takes a VREG write (vecan.Store). The server has checked that the register is writable on
 // this firmware and the value in range.
 func (m *Master) Set(now time.Duration, reg vecan.Register, raw uint32) vecan.AckCode {
+	if m.pending() {
+		return vecan.AckBusy // changelog 1.38-06
+	}
 	switch reg {
 	case vecan.RegSOC:
 		// Changelog 1.09-07: the SOC can be changed by VREG command.
@@ -212,6 +217,9 @@ func (m *Master) GetLong(reg vecan.Register, dst []byte) ([]byte, bool) {
 func (m *Master) SetLong(now time.Duration, reg vecan.Register, value []byte) vecan.AckCode {
 	if reg != vecan.RegDescription1 {
 		return vecan.AckErrCmd
+	}
+	if m.pending() {
+		return vecan.AckBusy // changelog 1.38-06
 	}
 	for i, c := range value {
 		if c == 0 {

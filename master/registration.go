@@ -62,6 +62,7 @@ type batteryInfo struct {
 	sensorsHeard     uint32
 	terminalsHeard   bool
 	deviatingSensors int // excluded by the v1.38 sensor check (changelog 1.38-08)
+	command          pendingCommand
 }
 
 func (r *registration) find(serial uint32) *batteryInfo {
@@ -253,7 +254,10 @@ func (m *Master) onReport(b *batteryInfo, msg batbus.Message, f can.Frame) {
 	case batbus.MsgDescribe:
 		_, err = batbus.ParseDescribe(f)
 	case batbus.MsgCommandAck:
-		_, err = batbus.ParseCommandAck(f)
+		var a batbus.CommandAck
+		if a, err = batbus.ParseCommandAck(f); err == nil {
+			m.onCommandAck(b, a)
+		}
 	default:
 		m.counters.BatteryFramesIgnored++
 	}
@@ -313,6 +317,7 @@ func (m *Master) watchBatteries() {
 	if !m.reg.assigned || m.state == stateError {
 		return
 	}
+	m.retryCommands()
 	for _, b := range m.reg.batteries {
 		if b.gotStat && m.now-b.lastStatusAt > batbus.StatusTimeout {
 			m.log.Add(events.Entry{At: m.now, Severity: events.SeverityAlarm, Message: fmt.Sprintf("battery %d (%s) silent for %v", b.address, b.announce.SerialString(), m.now-b.lastStatusAt)})
@@ -388,8 +393,7 @@ func (m *Master) stepInitializing() {
 			m.socPct = m.storedSOC
 		}
 		m.socKnown = true
-		m.hw.SetPrecharge(true)
-		m.fire(evRegistered)
+		m.beginPrecharge()
 	}
 }
 

@@ -42,11 +42,12 @@ type Plant struct {
 	solved []stringSolution
 	last   time.Duration
 
-	contactor   contactor
-	element     element
-	fuse        fuse
-	prechargeOn bool
-	externalOn  bool
+	contactor     contactor
+	element       element
+	fuse          fuse
+	prechargeOn   bool
+	externalOn    bool
+	interlockOpen bool
 
 	farads       float64 // bus capacitance: Config.BusFarads unless a fault changes it
 	shortSiemens float64 // a short across the bus (fault)
@@ -125,6 +126,13 @@ func (p *Plant) SetPrecharge(on bool) { p.prechargeOn = on }
 // SetExternalPrecharge switches the optional external pre-charge circuit, which the master drives
 // through its programmable relay (changelog 1.25-03).
 func (p *Plant) SetExternalPrecharge(on bool) { p.externalOn = on }
+
+// SetInterlockOpen opens (or closes again) the loop on the master's interlock input: an external
+// emergency switch (changelog 1.09-02).
+func (p *Plant) SetInterlockOpen(open bool) { p.interlockOpen = open }
+
+// InterlockOpen is the interlock input as the master reads it.
+func (p *Plant) InterlockOpen() bool { return p.interlockOpen }
 
 // ContactorClosed is the contactor's auxiliary feedback contact, as the master reads it.
 func (p *Plant) ContactorClosed() bool { return p.contactor.auxiliary() }
