@@ -10,8 +10,7 @@ import (
 
 // history is what the master tracks over its life: the last four errors with their UTC times
 // (0x2110-0x2114, S2 p.17-18), the shutdowns due to errors (0xEEFC), and the history registers
-// of S2 p.19-20, kept in the non-volatile memory. The daily summary and value tracking are not
-// modelled yet.
+// of S2 p.19-20, kept in the non-volatile memory, with the value tracking (daily.go).
 type history struct {
 	lastErrors          [4]lastError // latest first
 	shutdownsDueToError uint16
@@ -25,6 +24,7 @@ type history struct {
 	chargedKWh, dischargedKWh  float64
 	lastVolts, lastAmps        float64
 	lastTrackedAt              time.Duration
+	tracking                   Tracking
 }
 
 type lastError struct {
@@ -60,6 +60,9 @@ func (m *Master) track(now time.Duration) {
 		h.minKelvin, h.maxKelvin = math.Inf(1), math.Inf(-1)
 		h.minCellVolts, h.maxCellVolts = math.Inf(1), math.Inf(-1)
 		h.lastVolts, h.lastAmps, h.lastTrackedAt = v, a, now
+		if h.tracking == (Tracking{}) {
+			h.tracking = Tracking{MaxAmps: math.NaN(), MinAmps: math.NaN()}
+		}
 	}
 	h.minVolts, h.maxVolts = math.Min(h.minVolts, v), math.Max(h.maxVolts, v)
 	if e.ok {
@@ -75,11 +78,15 @@ func (m *Master) track(now time.Duration) {
 	if ah < 0 {
 		h.drawnAh -= ah
 	}
+	var inKWh, outKWh float64
 	if kwh < 0 {
-		h.dischargedKWh -= kwh
+		outKWh = -kwh
 	} else {
-		h.chargedKWh += kwh
+		inKWh = kwh
 	}
+	h.dischargedKWh += outKWh
+	h.chargedKWh += inKWh
+	m.trackDay(now, dt, v, a, inKWh, outKWh)
 	h.deepestAh = math.Min(h.deepestAh, m.consumedAh())
 	h.lastVolts, h.lastAmps, h.lastTrackedAt = v, a, now
 }

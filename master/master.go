@@ -234,6 +234,7 @@ type Master struct {
 	counters       Counters
 	lastShunt      float64
 	history        history
+	daily          daily
 	ttgAvgAmps     float64
 	ttgAvgKnown    bool
 	opening        opening

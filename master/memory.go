@@ -32,6 +32,8 @@ type stored struct {
 	DrawnAh             float64        `json:"drawn_ah"`
 	ChargedKWh          float64        `json:"charged_kwh"`
 	DischargedKWh       float64        `json:"discharged_kwh"`
+	Tracking            *Tracking      `json:"tracking,omitempty"`
+	Days                []DaySummary   `json:"days,omitempty"`
 }
 
 type storedError struct {
@@ -68,6 +70,10 @@ func (m *Master) load() {
 	m.history.shutdownsDueToError = s.ShutdownsDueToError
 	m.history.autoSyncs = s.AutoSyncs
 	m.history.drawnAh, m.history.chargedKWh, m.history.dischargedKWh = s.DrawnAh, s.ChargedKWh, s.DischargedKWh
+	if s.Tracking != nil {
+		m.history.tracking = *s.Tracking
+	}
+	m.restoreDays(s.Days)
 	m.log.Add(events.Entry{At: m.now, Severity: events.SeverityInfo, Message: fmt.Sprintf("non-volatile memory loaded (saved by %s)", s.Firmware)})
 }
 
@@ -84,6 +90,10 @@ func (m *Master) save(why string) {
 		ShutdownsDueToError: m.history.shutdownsDueToError,
 		AutoSyncs:           m.history.autoSyncs,
 		DrawnAh:             m.history.drawnAh, ChargedKWh: m.history.chargedKWh, DischargedKWh: m.history.dischargedKWh,
+		Days: m.DailySummary(),
+	}
+	if t := m.history.tracking; t != (Tracking{}) {
+		s.Tracking = &t
 	}
 	if !m.socKnown {
 		s.SOCPercent, s.SOCValid = m.storedSOC, m.storedSOCValid

@@ -36,6 +36,10 @@ type CellLimits struct {
 	DeviationWarnVolts                                float64 // cell voltage deviation (1.17-07)
 	SensorDeviationCelsius                            float64 // a sensor this far from the others is excluded (1.38-08)
 	HumidityWarnPercent                               float64 // 1.24-05
+	// CriticalChargeC: a charge current above this multiple of the bank's capacity is the
+	// critical over-charge current of changelog 1.25-04 ("See battery manual for the
+	// conditions": not public, limits.md §5 [?]).
+	CriticalChargeC float64
 }
 
 // LFPLimits: 3.62 V and 2.60 V for 20 s are the Victron Lynx Ion 24V/180Ah's contactor levels
@@ -54,6 +58,7 @@ var LFPLimits = CellLimits{
 	DeviationWarnVolts:     0.10,
 	SensorDeviationCelsius: 10,
 	HumidityWarnPercent:    85,
+	CriticalChargeC:        1.0, // twice the 0.5C charge rate lynxsim assumes for LFP [?]
 }
 
 // NMCLimits for the MG HE: 4.20 V maximum and 3.00 V cut-off per cell (29.4 V and 21.0 V over
@@ -72,6 +77,7 @@ var NMCLimits = CellLimits{
 	DeviationWarnVolts:     0.10,
 	SensorDeviationCelsius: 10,
 	HumidityWarnPercent:    85,
+	CriticalChargeC:        1.5, // half again the 1.0C Performance rating (changelog 1.15-04) [?]
 }
 
 type action uint8
@@ -172,6 +178,15 @@ var diagnoses = []diagnosis{
 	{name: "master current overload", item: "1.35-06", debounce: 10 * time.Second, release: 10 * time.Second, flag: events.FlagAlarmHighCurrent, hasFlag: true, act: blockBoth,
 		check: func(m *Master, _ *CellLimits) bool {
 			return math.Abs(m.hw.ShuntAmps()) > m.cfg.OverloadFactor*m.ratedAmps()
+		}},
+	// Changelog 1.25-04: "critical over charge current handling" for LFP, HE and RS, a fail-safe.
+	// The changelog names no error number and S2's list has no over-current error: lynxsim reports
+	// #7 "Measure error", the generic measurement fault MG implements [I]; the flag is bit 29 "alarm
+	// high current", which the GX sees from v1.35 (1.35-07). The 2 s debounce is an assumption.
+	{name: "critical over-charge current", item: "1.25-04", debounce: 2 * time.Second, flag: events.FlagAlarmHighCurrent, hasFlag: true, act: failSafe, code: events.ErrMeasure,
+		check: func(m *Master, l *CellLimits) bool {
+			ah := m.reg.bankAh(m.cfg.Series)
+			return ah > 0 && m.hw.ShuntAmps() > l.CriticalChargeC*ah
 		}},
 	// Changelog 1.38-08/09: more than 2 deviating temperature sensors on one LFP 24 V battery:
 	// fail-safe. The changelog names no error number: #7 "Measure error" (S2) [I].

@@ -207,3 +207,28 @@ func TestCommandRetriesAndTimeout_1_32_05(t *testing.T) {
 		})
 	}
 }
+
+// Changelog 1.25-04: a charge current above the critical level (CriticalChargeC of the bank's
+// capacity, here 1.0C of 280 Ah) is a fail-safe from v1.25; v1.24 keeps running.
+func TestCriticalOverChargeCurrent_1_25_04(t *testing.T) {
+	for _, tt := range []struct {
+		version string
+		amps    float64
+		state   events.State
+		err     events.ErrorCode
+	}{
+		{"1.24", 300, events.StateRunning, events.ErrNone},
+		{"1.25", 270, events.StateRunning, events.ErrNone},
+		{"1.25", 300, events.StateError, events.ErrMeasure},
+	} {
+		t.Run(tt.version, func(t *testing.T) {
+			r := running(t, tt.version)
+			r.hw.shuntAmps = tt.amps
+			r.advance(1900 * time.Millisecond)
+			assert.Equal(t, events.StateRunning, r.m.State(), "debounced")
+			r.advance(200*time.Millisecond + r.m.openDelay())
+			assert.Equal(t, tt.state, r.m.State())
+			assert.Equal(t, tt.err, r.m.Error())
+		})
+	}
+}
