@@ -58,6 +58,7 @@ type Battery struct {
 type Counters struct {
 	Rejected   uint64 // frames of the protocol that failed their checks
 	Commands   uint64 // commands executed
+	Updates    uint64 // firmware updates completed
 	SendErrors uint64
 }
 

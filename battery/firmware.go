@@ -330,6 +330,7 @@ func (b *Battery) updateStep(now time.Duration, c batbus.Command) (batbus.Result
 		if !ok {
 			return batbus.ResultRefused, batbus.NAUn16
 		}
+		b.counters.Updates++
 		return batbus.ResultOK, batbus.NAUn16
 	}
 	return batbus.ResultUnknown, batbus.NAUn16

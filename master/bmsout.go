@@ -77,6 +77,13 @@ func (m *Master) fillCycle(c *bmscan.Cycle) {
 	nan := math.NaN()
 	l := m.limits
 	c.Limits = bmscan.Limits{ChargeVoltage: l.ChargeVolts.Value, ChargeCurrent: l.ChargeAmps.Value, DischargeCurrent: l.DischargeAmps.Value, DischargeVoltage: l.DischargeVolts.Value}
+	// Changelog 1.35-05 "Improved General and SMA CAN-bus protocol, maximum supported system
+	// voltage handling": from v1.35 the charge voltage sent to the inverter never exceeds the
+	// highest voltage the protocol's 48 V systems support; before, a bank whose charge voltage
+	// lay above it (2 × HE in series: 14 × 4.20 V = 58.8 V) sent it as computed [I].
+	if m.cfg.Firmware.Has("1.35-05") && c.Limits.ChargeVoltage > m.cfg.ExternalMaxSystemVolts {
+		c.Limits.ChargeVoltage = m.cfg.ExternalMaxSystemVolts
+	}
 	soc := nan
 	if m.socKnown {
 		soc = m.socPct

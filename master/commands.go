@@ -38,7 +38,14 @@ func (m *Master) onCommandAck(b *batteryInfo, a batbus.CommandAck) {
 		m.counters.BatteryFramesIgnored++ // a late answer to a command already replaced
 		return
 	}
+	if a.Result == batbus.ResultBusy {
+		return // writing flash: the retry repeats it with the same tag
+	}
 	p.active = false
+	if p.cmd.Code.IsUpdate() {
+		m.onUpdateAck(b, a)
+		return
+	}
 	if a.Result != batbus.ResultOK {
 		m.counters.CommandsRefused++
 		m.log.Add(events.Entry{At: m.now, Severity: events.SeverityWarning,
@@ -50,13 +57,21 @@ func (m *Master) onCommandAck(b *batteryInfo, a batbus.CommandAck) {
 func (m *Master) retryCommands() {
 	for _, b := range m.reg.batteries {
 		p := &b.command
-		if !p.active || m.now-p.sentAt < batbus.CommandAckTimeout {
+		timeout := batbus.CommandAckTimeout
+		if p.cmd.Code.IsUpdate() {
+			timeout = batbus.UpdateAckTimeout
+		}
+		if !p.active || m.now-p.sentAt < timeout {
 			continue
 		}
 		if p.tries > batbus.CommandRetries {
 			p.active = false
-			m.log.Add(events.Entry{At: m.now, Severity: events.SeverityAlarm,
-				Message: fmt.Sprintf("battery %d (%s) did not acknowledge %v after %d tries", b.address, b.announce.SerialString(), p.cmd.Code, p.tries)})
+			why := fmt.Sprintf("battery %d (%s) did not acknowledge %v after %d tries", b.address, b.announce.SerialString(), p.cmd.Code, p.tries)
+			if p.cmd.Code.IsUpdate() {
+				m.updateFailed(events.ErrSlaveUpdate, why)
+				return
+			}
+			m.log.Add(events.Entry{At: m.now, Severity: events.SeverityAlarm, Message: why})
 			m.fail(events.ErrCommunicationTimeout)
 			return
 		}

@@ -219,6 +219,7 @@ func (m *Master) Start() {
 	}
 	m.off = false
 	m.strategyAtStart = m.settings.Strategy
+	m.startedAt, m.chargerDetected = m.now, false
 	m.restartRegistration(batbus.ReleaseRestart)
 	m.fire(evStart)
 }
@@ -245,6 +246,7 @@ func (m *Master) Restart() bool {
 	m.err = events.ErrNone
 	m.diag = nil
 	m.strategyAtStart = m.settings.Strategy
+	m.startedAt, m.chargerDetected, m.buttonStart = m.now, false, false
 	m.restartRegistration(batbus.ReleaseRestart)
 	m.fire(evRestart)
 	return true

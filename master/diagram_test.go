@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
+var updateGolden = flag.Bool("update", false, "rewrite golden files")
 
 // docs/master-states.md shows the state machine the code has: run go test ./master -update after
 // changing the FSM, and review the diagram in the diff.
@@ -21,7 +21,7 @@ func TestStateDiagramDoc(t *testing.T) {
 		"to VE_REG_LYNX_ION_BMS_STATE values as `Master.State` reports them (protocol.md §4.3).\n\n" +
 		"```mermaid\n" + StateDiagram() + "```\n"
 	path := filepath.Join("..", "docs", "master-states.md")
-	if *update {
+	if *updateGolden {
 		require.NoError(t, os.WriteFile(path, []byte(doc), 0o644))
 	}
 	want, err := os.ReadFile(path)

@@ -8,14 +8,15 @@
 // never touches a socket: it is stepped with the time, and talks through canbus.Bus attachments
 // and the Hardware interface.
 //
-// One file per concern: fsm.go (states), registration.go, precharge.go, contactor.go (the
-// opening sequence, stop, start, shutdown, restart), protection.go (the diagnosis table),
-// soc.go, limits.go (DVCC), balance.go, fans.go, policies.go (start-up grace, automatic
-// shutdown), io.go (relays, button, charge detect), memory.go (NVM), history.go, registers.go
-// vecan.go (the VE.Can face) and bmsout.go (the SMA and General BMS output). Every version-dependent behaviour asks the firmware profile by
-// changelog item.
+// One file per concern: fsm.go (states), registration.go, commands.go (acknowledged commands to
+// one battery, retries, #39), update.go (battery firmware update, state 13), precharge.go,
+// contactor.go (contactor check, opening sequence, stop, start, shutdown, restart, pending),
+// interlock.go, protection.go (the diagnosis table), allowed.go (allowed-to-charge and -discharge
+// from the cells), soc.go, limits.go (DVCC), balance.go, fans.go, policies.go (start-up grace,
+// automatic shutdown), io.go (relays, button, charge detect), memory.go (NVM), history.go,
+// daily.go (daily summary, value tracking), registers.go (VREG get and set, setting
+// combinations), vecan.go (the VE.Can face) and bmsout.go (the SMA and General BMS output).
+// Every version-dependent behaviour asks the firmware profile by changelog item.
 //
-// Not yet modelled (see the README): the daily summary and value tracking, interlock and
-// emergency stop, the communication timeout #39, critical over-charge current, the contactor
-// check and pending states, and combined systems.
+// Combined systems (several masters on one VE.Can) are not modelled yet.
 package master

@@ -20,6 +20,7 @@ const (
 	stateStandby        = "standby"
 	stateShutdown       = "shutdown"
 	stateError          = "error"
+	stateUpdating       = "updating_battery"
 )
 
 // Events of the top-level machine.
@@ -34,12 +35,14 @@ const (
 	evStart      = "start"      // start command from standby or shutdown
 	evShutdown   = "shutdown"   // power down after the shutdown time
 	evRestart    = "restart"    // leave the error state and start again
+	evUpdate     = "update"     // update a battery's firmware (from standby)
+	evUpdated    = "updated"    // the battery took its new firmware: register again
 )
 
 // Every state the master runs in, for the event lists below.
 var (
 	operating = []string{stateInitializing, stateContactorCheck, statePreCharging, stateGoingToRun, stateRunning}
-	awake     = append(append([]string(nil), operating...), stateStandby)
+	awake     = append(append([]string(nil), operating...), stateStandby, stateUpdating)
 )
 
 func newFSM() *fsm.FSM {
@@ -53,6 +56,8 @@ func newFSM() *fsm.FSM {
 		{Name: evStop, Src: operating, Dst: stateStandby},
 		{Name: evStart, Src: []string{stateStandby, stateShutdown}, Dst: stateInitializing},
 		{Name: evRestart, Src: []string{stateError}, Dst: stateInitializing},
+		{Name: evUpdate, Src: []string{stateStandby}, Dst: stateUpdating},
+		{Name: evUpdated, Src: []string{stateUpdating}, Dst: stateInitializing},
 		{Name: evShutdown, Src: append(append([]string(nil), awake...), stateError), Dst: stateShutdown},
 	}, nil)
 }
@@ -90,6 +95,8 @@ func (m *Master) State() events.State {
 		return events.StateError
 	case stateStandby:
 		return events.StateStandby
+	case stateUpdating:
+		return events.StateSlaveUpdating
 	case stateShutdown:
 		return events.StateShutdown
 	}

@@ -131,6 +131,7 @@ const (
 func (m *Master) PressButton() {
 	if m.off || m.state == stateStandby {
 		m.Start()
+		m.buttonStart = true
 		return
 	}
 	if m.now-m.lastPress > buttonSettleTime {
@@ -177,5 +178,31 @@ func (m *Master) stepWake() {
 	if m.settings.StartupOnCharge || !m.cfg.Firmware.Has("1.36-08") {
 		m.log.Add(events.Entry{At: m.now, Severity: events.SeverityInfo, Message: "charger detected: starting"})
 		m.Start()
+	}
+}
+
+// stepChargeDetectAwake: after a start from the button, the master's own pre-charge raises the
+// user-side voltage through the charge-detect level. Before v1.30 the detector, still armed, took
+// that for an external charger ("Fixed unwanted external charger detection when start button is
+// pressed", changelog 1.30-06), which counted as the charging the critical start-up of 1.09-01
+// waits for [I]: a bank with no charger got ten minutes instead of two.
+func (m *Master) stepChargeDetectAwake() {
+	hw, ok := m.hw.(interface{ UserVolts() float64 })
+	if !ok {
+		return
+	}
+	v, prev := hw.UserVolts(), m.prevUserVolts
+	m.prevUserVolts = v
+	if !m.buttonStart || m.cfg.Firmware.Has("1.30-06") || m.chargerDetected {
+		return
+	}
+	switch m.state {
+	case stateInitializing, stateContactorCheck, statePreCharging, stateGoingToRun:
+	default:
+		return
+	}
+	if prev <= chargeDetectVolts && v > chargeDetectVolts {
+		m.chargerDetected = true
+		m.log.Add(events.Entry{At: m.now, Severity: events.SeverityInfo, Message: "external charger detected"})
 	}
 }

@@ -154,6 +154,10 @@ func (m *Master) computeLimits() Limits {
 		l.ChargeAmps = Limit{math.Min(l.ChargeAmps.Value, l.ChargeAmps.Value*f), why}
 		l.DischargeAmps = Limit{l.DischargeAmps.Value * f, why}
 	}
+	if !m.cfg.Firmware.Has("1.32-04") {
+		l.ChargeAmps = wholePercent(l.ChargeAmps, bankAh*chargeC)
+		l.DischargeAmps = wholePercent(l.DischargeAmps, bankAh*m.cfg.DischargeC)
+	}
 	if !m.flags.Has(events.FlagAllowedToCharge) {
 		l.ChargeAmps = Limit{0, m.chargeBlockedReason()}
 	}
@@ -161,6 +165,22 @@ func (m *Master) computeLimits() Limits {
 		l.DischargeAmps = Limit{0, m.dischargeBlockedReason()}
 	}
 	return l
+}
+
+// wholePercent is the current limit as firmware before v1.32 computed it, lynxsim's reading of
+// "Updated parameter control (DVCC) supporting low current limits in relative big systems"
+// (changelog 1.32-04) [I]: in whole percent of the bank's rated current, rounded down, so that in
+// a big bank (16 × 280 Ah: 1 % of the 2240 A charge rating is 22.4 A) a low limit such as a
+// 10 A maximum-current setting came out as 0 A.
+func wholePercent(l Limit, ratedAmps float64) Limit {
+	if ratedAmps <= 0 || math.IsNaN(l.Value) || l.Value >= ratedAmps {
+		return l
+	}
+	q := math.Floor(l.Value/ratedAmps*100+1e-9) * ratedAmps / 100
+	if q == l.Value {
+		return l
+	}
+	return Limit{q, l.Reason + ", in whole percent of the rating"}
 }
 
 // heChargeC is the HE charge rating: 0.3 C before v1.15, then 0.6 C in the default (Economic)
@@ -283,9 +303,8 @@ func (m *Master) updateFlags() {
 	running := m.state == stateRunning
 	e := m.ext
 	if running && e.ok && !m.opening.active {
-		l := m.limitsFor()
-		f = f.Set(events.FlagAllowedToCharge, e.maxCellVolts < l.StopChargeVolts && !m.blockCharge)
-		f = f.Set(events.FlagAllowedToDischarge, e.minCellVolts > l.StopDischargeVolts && !m.blockDischarge)
+		f = f.Set(events.FlagAllowedToCharge, !m.atcCells.off && !m.blockCharge)
+		f = f.Set(events.FlagAllowedToDischarge, !m.atdCells.off && !m.blockDischarge)
 	}
 	f |= m.diagFlags
 	f = f.Set(events.FlagBalancing, m.balancing())

@@ -119,6 +119,10 @@ type Config struct {
 	ChargeC, DischargeC                 float64
 	// External is the protocol on the external CAN port (default VE.Can).
 	External ExternalProtocol
+	// ExternalMaxSystemVolts is the highest charge voltage the SMA and General protocols send
+	// from v1.35 (changelog 1.35-05). No document gives it: 58.4 V, 16 LFP cells at 3.65 V, the top
+	// of a 48 V LFP system, is an assumption.
+	ExternalMaxSystemVolts float64
 	// Identity is how the master presents itself on NMEA 2000; IdentityMasterLV needs v1.35
 	// (changelog 1.35-02).
 	Identity IdentityKind
@@ -183,6 +187,7 @@ func DefaultConfig(profile *firmware.Profile) Config {
 		NMCDischargeCellVolts:         3.00, // limits.md §1.1, L6
 		DeratingBandCelsius:           10,
 		GeneralModelAmps:              1000,
+		ExternalMaxSystemVolts:        58.4,
 		OverloadFactor:                1.1,
 		DischargeWarningSOCPercent:    10,
 		LFPBalanceStartVolts:          3.40,
@@ -235,12 +240,15 @@ type Master struct {
 	lastShunt      float64
 	history        history
 	daily          daily
+	update         update
 	ttgAvgAmps     float64
 	ttgAvgKnown    bool
 	opening        opening
 	diag           []diagState
 	diagOn         []bool // the rows of the table this firmware has
 	diagFlags      events.FlagSet
+	atcCells       allowedByCells
+	atdCells       allowedByCells
 	blockCharge    bool
 	blockDischarge bool
 	locked         bool // safety lock (#40): only Unlock ends it
@@ -263,6 +271,9 @@ type Master struct {
 	prechargeExtended  bool
 	prechargeLastVolts float64
 	prechargeLastAt    time.Duration
+	startedAt          time.Duration // when the master last started (power-up, start, restart)
+	buttonStart        bool          // the last start came from the button
+	chargerDetected    bool          // a charger was detected since the last start
 	openCheckAt        time.Duration // when to check that an opened contactor's feedback says open; -1: none
 	off                bool          // powered down at the end of the shutdown time: silent until started
 	settings           Settings
@@ -342,6 +353,7 @@ func (m *Master) Step(now time.Duration) {
 	// that reads them (flags, limits, registers, PGNs, history).
 	m.ext = m.extremes()
 	m.protect()
+	m.stepAllowedByCells()
 	m.stepInterlock()
 	m.stepOpening()
 	m.stepOpenCheck()
@@ -367,6 +379,7 @@ func (m *Master) Step(now time.Duration) {
 	m.updateFlags()
 	m.limits = m.computeLimits()
 	m.stepButton()
+	m.stepChargeDetectAwake()
 	m.externalPrecharge()
 	m.track(now)
 	if m.cfg.External == ProtocolVECan {

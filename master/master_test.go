@@ -39,6 +39,7 @@ func (h *fakeHW) ContactorClosed() bool {
 	return (h.contactorCommand || h.weldedShut || h.feedbackStuckClosed) && !h.feedbackBroken
 }
 func (h *fakeHW) InterlockOpen() bool   { return h.interlockOpen }
+func (h *fakeHW) UserVolts() float64    { return h.busVolts }
 func (h *fakeHW) BatteryVolts() float64 { return h.batteryVolts }
 func (h *fakeHW) BusVolts() float64     { return h.busVolts }
 func (h *fakeHW) ShuntAmps() float64    { return h.shuntAmps }
@@ -357,19 +358,53 @@ func TestCoulombCounting(t *testing.T) {
 }
 
 // Cell voltages above the stop level drop allowed-to-charge and CCL, with the reason.
-func TestChargeBlockedByCellVoltage(t *testing.T) {
-	r := newRig(t, "1.38", nil)
-	r.advance(step)
-	r.registerAndReport(1)
-	r.advance(time.Second)
-	r.report(1, 3300, 3530)
-	r.advance(step * 2)
-	s := r.m.Snapshot()
-	assert.False(t, s.Flags.Has(events.FlagAllowedToCharge))
-	assert.True(t, s.Flags.Has(events.FlagAllowedToDischarge))
-	assert.Equal(t, Limit{0, "cell voltage high"}, s.Limits.ChargeAmps)
-	assert.InDelta(t, 8*3.5, s.Limits.ChargeVolts.Value, 1e-9)
-	assert.False(t, math.IsNaN(s.Limits.DischargeAmps.Value))
+// Allowed-to-charge and -discharge from the cell voltages (allowed.go): v1.07 switches on the stop
+// levels at once both ways; v1.08 gives allowed-to-charge the hysteresis (1.08-03, back on below
+// 3.32 V); v1.12 gives both the hysteresis and L7's 10 s (1.12-02).
+func TestAllowedByCellVoltage_1_08_03_1_12_02(t *testing.T) {
+	for _, tt := range []struct {
+		version               string
+		offAfter              time.Duration // high cell to allowed-to-charge off
+		onAt3_40              bool          // back on when the highest cell falls to 3.40 V
+		dischargeOnAt3_00     bool          // allowed-to-discharge back on at 3.00 V after 2.79 V
+		dischargeOffAfter     time.Duration
+		chargeDebounceStillOn bool
+	}{
+		{"1.07", 2 * step, true, true, 2 * step, false},
+		{"1.08", 2 * step, false, true, 2 * step, false},
+		{"1.11", 2 * step, false, true, 2 * step, false},
+		{"1.12", cellAllowedDebounce + 2*step, false, false, cellAllowedDebounce + 2*step, true},
+	} {
+		t.Run(tt.version, func(t *testing.T) {
+			r := running(t, tt.version)
+			r.report(1, 3300, 3530)
+			if tt.chargeDebounceStillOn {
+				r.advance(cellAllowedDebounce / 2)
+				assert.True(t, r.m.Snapshot().Flags.Has(events.FlagAllowedToCharge), "10 s before it counts")
+			}
+			r.advance(tt.offAfter)
+			s := r.m.Snapshot()
+			assert.False(t, s.Flags.Has(events.FlagAllowedToCharge))
+			assert.True(t, s.Flags.Has(events.FlagAllowedToDischarge))
+			assert.Equal(t, Limit{0, "cell voltage high"}, s.Limits.ChargeAmps)
+			assert.InDelta(t, 8*3.5, s.Limits.ChargeVolts.Value, 1e-9)
+			assert.False(t, math.IsNaN(s.Limits.DischargeAmps.Value))
+
+			r.report(1, 3300, 3400)
+			r.advance(cellAllowedDebounce + 2*step)
+			assert.Equal(t, tt.onAt3_40, r.m.Snapshot().Flags.Has(events.FlagAllowedToCharge), "hysteresis")
+			r.report(1, 3300, 3310)
+			r.advance(cellAllowedDebounce + 2*step)
+			assert.True(t, r.m.Snapshot().Flags.Has(events.FlagAllowedToCharge), "below 3.32 V: on again")
+
+			r.report(1, 2790, 3000)
+			r.advance(tt.dischargeOffAfter)
+			assert.False(t, r.m.Snapshot().Flags.Has(events.FlagAllowedToDischarge))
+			r.report(1, 3000, 3010)
+			r.advance(cellAllowedDebounce + 2*step)
+			assert.Equal(t, tt.dischargeOnAt3_00, r.m.Snapshot().Flags.Has(events.FlagAllowedToDischarge))
+		})
+	}
 }
 
 func TestNewRefusesBadConfig(t *testing.T) {

@@ -27,9 +27,19 @@ type recovery struct {
 }
 
 // startRecovery is called as the master starts running.
+//
+// The windows count from the contactor closing from v1.23 ("Fixed minor bug, under voltage check on
+// system startup to give charger time to start charging", changelog 1.23-05); before, lynxsim
+// assumes, they counted from the start, so that registration and pre-charge ate into the
+// charger's two minutes. A charger detected at start-up counts as charging (see
+// stepChargeDetectAwake).
 func (m *Master) startRecovery() {
 	if m.cfg.Firmware.Has("1.09-01") && m.ext.ok && m.ext.minCellVolts <= m.limitsFor().WarnLowVolts {
-		m.recovery = recovery{active: true, since: m.now}
+		since := m.now
+		if !m.cfg.Firmware.Has("1.23-05") {
+			since = m.startedAt
+		}
+		m.recovery = recovery{active: true, since: since, charging: m.chargerDetected}
 		m.log.Add(events.Entry{At: m.now, Severity: events.SeverityWarning, Message: fmt.Sprintf("critical cell voltage at start-up: charge with at least %d A within %v", recoveryChargeAmps, recoveryChargeWithin)})
 	}
 }

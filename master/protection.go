@@ -23,11 +23,13 @@ import (
 
 // CellLimits are the cell thresholds of one chemistry.
 type CellLimits struct {
-	// StopChargeVolts and StopDischargeVolts open allowed-to-charge and allowed-to-discharge.
-	StopChargeVolts, StopDischargeVolts float64
-	WarnHighVolts, AlarmHighVolts       float64 // over-voltage warning and fail-safe
-	WarnLowVolts, AlarmLowVolts         float64 // under-voltage warning and fail-safe
-	LockHighVolts, LockLowVolts         float64 // "far beyond the safe operating range": safety lock (#40)
+	// StopChargeVolts and StopDischargeVolts open allowed-to-charge and allowed-to-discharge;
+	// ResumeChargeVolts and ResumeDischargeVolts close them again (allowed.go).
+	StopChargeVolts, StopDischargeVolts     float64
+	ResumeChargeVolts, ResumeDischargeVolts float64
+	WarnHighVolts, AlarmHighVolts           float64 // over-voltage warning and fail-safe
+	WarnLowVolts, AlarmLowVolts             float64 // under-voltage warning and fail-safe
+	LockHighVolts, LockLowVolts             float64 // "far beyond the safe operating range": safety lock (#40)
 
 	WarnHighCelsius, AlarmHighCelsius                 float64
 	WarnLowChargeCelsius, AlarmLowChargeCelsius       float64 // below: charging blocked
@@ -48,7 +50,7 @@ type CellLimits struct {
 var LFPLimits = CellLimits{
 	// 3.52 V and 2.8 V are the only published values of the family, the Victron Lynx Ion
 	// 24V/180Ah's (limits.md §1.4, L7).
-	StopChargeVolts: 3.52, StopDischargeVolts: 2.80,
+	StopChargeVolts: 3.52, StopDischargeVolts: 2.80, ResumeChargeVolts: 3.32, ResumeDischargeVolts: 3.35,
 	WarnHighVolts: 3.55, AlarmHighVolts: 3.62, WarnLowVolts: 2.90, AlarmLowVolts: 2.60,
 	LockHighVolts: 4.0, LockLowVolts: 1.5,
 	WarnHighCelsius: 50, AlarmHighCelsius: 60,
@@ -68,6 +70,9 @@ var NMCLimits = CellLimits{
 	// Allowed-to-charge off just below the 4.20 V maximum, allowed-to-discharge off just above
 	// the 3.00 V cut-off: assumptions.
 	StopChargeVolts: 4.15, StopDischargeVolts: 3.05,
+	// The resume levels keep L7's LFP hysteresis in proportion (0.20 V and 0.55 V of LFP's
+	// 0.7 V window between 2.80 and 3.52 V): assumptions.
+	ResumeChargeVolts: 4.00, ResumeDischargeVolts: 3.45,
 	WarnHighVolts: 4.15, AlarmHighVolts: 4.20, WarnLowVolts: 3.10, AlarmLowVolts: 3.00,
 	LockHighVolts: 4.40, LockLowVolts: 2.0,
 	WarnHighCelsius: 50, AlarmHighCelsius: 55,

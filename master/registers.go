@@ -1,9 +1,12 @@
 package master
 
 import (
+	"fmt"
 	"math"
+	"strconv"
 	"time"
 
+	"github.com/lynxsim/lynxsim/canbus/batbus"
 	"github.com/lynxsim/lynxsim/canbus/vecan"
 	"github.com/lynxsim/lynxsim/events"
 )
@@ -164,6 +167,10 @@ func (m *Master) Set(now time.Duration, reg vecan.Register, raw uint32) vecan.Ac
 	if m.pending() {
 		return vecan.AckBusy // changelog 1.38-06
 	}
+	if why := m.badCombination(reg, raw); why != "" && m.cfg.Firmware.Has("1.35-08") {
+		m.log.Add(events.Entry{At: now, Severity: events.SeverityWarning, Message: "setting refused: " + why})
+		return vecan.AckErrCmd
+	}
 	switch reg {
 	case vecan.RegSOC:
 		// Changelog 1.09-07: the SOC can be changed by VREG command.
@@ -194,6 +201,37 @@ func (m *Master) Set(now time.Duration, reg vecan.Register, raw uint32) vecan.Ac
 		return vecan.AckErrCmd
 	}
 	return vecan.AckOK
+}
+
+// badCombination says why writing raw to reg would leave settings that make no sense together,
+// "" if it would not. From v1.35 such a write is refused ("Updated proper setting combinations
+// handling", changelog 1.35-08); before, it was stored as it came. Which combinations the firmware
+// checks is not published; lynxsim's choice [I]: a SOC synchronisation group (0x0374) only in a
+// combined system (0x0377, the groups are "parallel-system" settings, changelog 1.11-02), and no
+// more batteries in series × parallel (0x0387, 0x0388) than the battery bus can address.
+func (m *Master) badCombination(reg vecan.Register, raw uint32) string {
+	s := m.settings
+	switch reg {
+	case vecan.RegLynxIonSyncGroup:
+		if raw != 0 && !s.Combined {
+			return "a synchronisation group needs a combined system"
+		}
+	case vecan.RegLynxIonCombined:
+		if raw == 0 && s.SyncGroup != 0 {
+			return "leaving combined mode would orphan synchronisation group " + strconv.Itoa(int(s.SyncGroup))
+		}
+	case vecan.RegBatteryParallel, vecan.RegBatterySeries:
+		series, parallel := uint32(s.Series), uint32(s.Parallel)
+		if reg == vecan.RegBatterySeries {
+			series = raw
+		} else {
+			parallel = raw
+		}
+		if series != 0 && parallel != 0 && series*parallel > batbus.MaxBatteries {
+			return fmt.Sprintf("%d in series × %d in parallel is more than the %d batteries the master addresses", series, parallel, batbus.MaxBatteries)
+		}
+	}
+	return ""
 }
 
 // GetLong gives string registers (vecan.LongStore): serial number, model name, device name, as
@@ -231,13 +269,29 @@ func (m *Master) SetLong(now time.Duration, reg vecan.Register, value []byte) ve
 	return vecan.AckOK
 }
 
-// chargerLink is what the master tells chargers on the link registers (changelog 1.09-09/10:
-// "controlled %" and "controlled amps"): the charge current limit as amps and as a share of the
-// bank's rated charge current, unless a value written over VE.Can is still in force [I].
+// chargerLink is what the master tells chargers on the link registers: the charge current limit
+// as amps and as a share of the bank's rated charge current ("controlled %" and "controlled amps"
+// from v1.09, changelog 1.09-09/10), unless a value written over VE.Can is still in force [I].
+// Before v1.09 the percentage was "0 or 100%" and the limit, lynxsim assumes, the rated current or
+// nothing, following allowed-to-charge.
 func (m *Master) chargerLink() (percent, amps float64) {
 	percent, amps = math.NaN(), m.limits.ChargeAmps.Value
-	if rated := m.reg.bankAh(m.cfg.Series) * m.cfg.ChargeC; rated > 0 && !math.IsNaN(amps) {
+	rated := m.reg.bankAh(m.cfg.Series) * m.cfg.ChargeC
+	if rated > 0 && !math.IsNaN(amps) {
+		allowed := m.flags.Has(events.FlagAllowedToCharge)
 		percent = math.Min(100, 100*amps/rated)
+		if !m.cfg.Firmware.Has("1.09-09") {
+			percent = 0
+			if allowed {
+				percent = 100
+			}
+		}
+		if !m.cfg.Firmware.Has("1.09-10") {
+			amps = 0
+			if allowed {
+				amps = rated
+			}
+		}
 	}
 	if o := m.linkOverride; m.now < o.until {
 		if o.percent >= 0 {

@@ -24,13 +24,15 @@ func (m *Master) stepRunning(dt time.Duration) {
 		m.socPct = math.Max(0, math.Min(100, m.socPct+100*ah/capacity))
 	}
 	m.lastShunt = amps
-	cellsAllowCharge := !m.ext.ok || m.ext.maxCellVolts < m.limitsFor().StopChargeVolts
+	belowStop := !m.ext.ok || m.ext.maxCellVolts < m.limitsFor().StopChargeVolts
 	switch {
-	case !cellsAllowCharge && amps > chargingDeadbandAmps && m.socPct < 100:
+	case !belowStop && amps > chargingDeadbandAmps && m.socPct < 100:
 		// Full: the cells reached the charge stop level with current still flowing in.
 		m.socPct = 100
 		m.history.autoSyncs++
-	case cellsAllowCharge && m.cfg.Firmware.Has("1.25-05"):
+	case belowStop && !m.atcCells.off && m.cfg.Firmware.Has("1.25-05"):
+		// Charging still allowed by the cells (allowed-to-charge's hysteresis keeps a bank that
+		// has been full at 100 % while it relaxes).
 		m.socPct = math.Min(m.socPct, socHoldPercent)
 	}
 	m.filterCurrent(amps, dt)

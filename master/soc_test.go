@@ -32,6 +32,7 @@ func TestSOCHeldBelowFullWhileChargingAllowed(t *testing.T) {
 			r.report(1, 3400, 3530)
 			r.advance(50 * time.Millisecond)
 			assert.Equal(t, 100.0, r.m.Snapshot().SOCPercent)
+			r.advance(cellAllowedDebounce) // allowed-to-charge drops after L7's 10 s (1.12-02)
 			syncs, ok := r.m.Get(0x0309)
 			require.True(t, ok)
 			assert.Equal(t, tt.wantSyncs, syncs)

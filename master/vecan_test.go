@@ -206,3 +206,39 @@ func TestLastErrors(t *testing.T) {
 	n, _ := r.m.Get(vecan.RegLynxIonShutdownsDueToError)
 	assert.Equal(t, uint32(1), n)
 }
+
+// Changelog 1.35-08: settings that make no sense together are refused from v1.35 with VACK
+// 0x8100 and change nothing; v1.34 stores them.
+func TestSettingCombinations_1_35_08(t *testing.T) {
+	for _, tt := range []struct {
+		version string
+		ack     vecan.AckCode
+	}{
+		{"1.34", vecan.AckOK},
+		{"1.35", vecan.AckErrCmd},
+	} {
+		t.Run(tt.version, func(t *testing.T) {
+			r := running(t, tt.version)
+			write := func(reg vecan.Register, raw uint32) vecan.AckCode {
+				for _, f := range r.ask(vecan.CommandFrame(gxAddress, 0x50, reg, raw, 1)) {
+					if _, code, isAck, ok := vecan.MatchReply(f, 0x50, reg); ok && isAck {
+						return code
+					}
+				}
+				t.Fatalf("no VACK for 0x%04X", uint16(reg))
+				return 0
+			}
+			assert.Equal(t, tt.ack, write(vecan.RegLynxIonSyncGroup, 2), "group without combined")
+			group, _ := r.m.Get(vecan.RegLynxIonSyncGroup)
+			assert.Equal(t, tt.ack == vecan.AckOK, group == 2)
+
+			assert.Equal(t, vecan.AckOK, write(vecan.RegBatterySeries, 8))
+			assert.Equal(t, tt.ack, write(vecan.RegBatteryParallel, 9), "72 batteries")
+
+			// Sensible combinations pass on both.
+			assert.Equal(t, vecan.AckOK, write(vecan.RegLynxIonCombined, 1))
+			assert.Equal(t, vecan.AckOK, write(vecan.RegLynxIonSyncGroup, 3))
+			assert.Equal(t, vecan.AckOK, write(vecan.RegBatteryParallel, 4))
+		})
+	}
+}
