@@ -218,7 +218,7 @@ func (m *Master) Start() {
 		return
 	}
 	m.off = false
-	m.strategyAtStart = m.settings.Strategy
+	m.strategyAtStart = m.strategySetting()
 	m.startedAt, m.chargerDetected = m.now, false
 	m.restartRegistration(batbus.ReleaseRestart)
 	m.fire(evStart)
@@ -245,7 +245,7 @@ func (m *Master) Restart() bool {
 	}
 	m.err = events.ErrNone
 	m.diag = nil
-	m.strategyAtStart = m.settings.Strategy
+	m.strategyAtStart = m.strategySetting()
 	m.startedAt, m.chargerDetected, m.buttonStart = m.now, false, false
 	m.restartRegistration(batbus.ReleaseRestart)
 	m.fire(evRestart)

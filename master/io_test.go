@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lynxsim/lynxsim/canbus/batbus"
+	"github.com/lynxsim/lynxsim/canbus/bmscan"
+	"github.com/lynxsim/lynxsim/events"
 )
 
 // Changelog 1.09-03: the allowed-to-charge and -discharge relays and signals can be inverted from
@@ -127,6 +129,72 @@ func TestButtonTogglesBluetooth(t *testing.T) {
 			r.m.PressButton()
 			r.advance(2 * time.Second)
 			assert.Equal(t, tt.toggled, r.m.settings.Bluetooth)
+		})
+	}
+}
+
+// Changelog 1.09-04: the programmable relay's functions exist from v1.09. Set to "System
+// activated", the relay closes while running on v1.09; v1.08 has no function and the relay stays
+// open.
+func TestRelayFunctions_1_09_04(t *testing.T) {
+	for _, tt := range []struct {
+		version string
+		closed  bool
+	}{
+		{"1.08", false},
+		{"1.09", true},
+	} {
+		t.Run(tt.version, func(t *testing.T) {
+			r := newRig(t, tt.version, func(c *Config) {
+				c.Settings.RelayFunction, c.Settings.RelayFunctionSet = RelaySystemActivated, true
+			})
+			r.advance(step)
+			r.registerAndReport(1)
+			r.advance(time.Second)
+			require.Equal(t, events.StateRunning, r.m.State())
+			assert.Equal(t, tt.closed, r.m.Outputs().ProgrammableRelay)
+			r.m.Stop()
+			r.advance(6 * time.Second)
+			assert.False(t, r.m.Outputs().ProgrammableRelay, "open in standby")
+		})
+	}
+}
+
+// Changelog 1.34-08: the SMA general warning carries every warning without a field of its own
+// (here the cell temperature deviation) from v1.34.
+func TestSMAGeneralWarning_1_34_08(t *testing.T) {
+	for _, tt := range []struct {
+		version string
+		general bmscan.State
+	}{
+		{"1.33", bmscan.OK},
+		{"1.34", bmscan.Active},
+	} {
+		t.Run(tt.version, func(t *testing.T) {
+			r := newRig(t, tt.version, func(c *Config) { c.External, c.Series = ProtocolSMA, 2 })
+			r.hw.batteryVolts = 52.8
+			r.advance(step)
+			r.announce(1, batbus.ChemistryNMC, 7, 7)
+			r.announce(2, batbus.ChemistryNMC, 7, 7)
+			r.advance(r.m.cfg.RegistrationQuiet + 50*time.Millisecond)
+			r.minDeciC, r.maxDeciC = 200, 260
+			r.report(2, 3700, 3710)
+			r.advance(3 * time.Second)
+			require.Equal(t, events.StateRunning, r.m.State())
+			r.advance(time.Minute + time.Second)
+			require.True(t, r.diagActive("cell temperature deviation"))
+			r.veFrames = r.veFrames[:0]
+			r.advance(time.Second)
+			var last *bmscan.AlarmsWarnings
+			for _, f := range r.veFrames {
+				if f.ID == bmscan.IDAlarmsWarnings {
+					aw, err := bmscan.ParseAlarmsWarnings(f)
+					require.NoError(t, err)
+					last = &aw
+				}
+			}
+			require.NotNil(t, last)
+			assert.Equal(t, tt.general, last.Warnings.General)
 		})
 	}
 }

@@ -206,9 +206,19 @@ const (
 // start.
 func (m *Master) strategy() uint8 {
 	if m.cfg.Firmware.Has("1.23-06") {
-		return m.settings.Strategy
+		return m.strategySetting()
 	}
 	return m.strategyAtStart
+}
+
+// strategySetting is the strategy setting: the one written over VE.Can by the GX's operating
+// system, before v1.26, held apart from the stored settings ("Fixed battery strategy handling when
+// changed in operating system", changelog 1.26-01): it acted, but a power cycle lost it [I].
+func (m *Master) strategySetting() uint8 {
+	if m.volatileStrategy >= 0 {
+		return uint8(m.volatileStrategy)
+	}
+	return m.settings.Strategy
 }
 
 func (m *Master) strategyName() string {

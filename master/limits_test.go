@@ -132,7 +132,7 @@ func TestLowLimitsInBigSystems_1_32_04(t *testing.T) {
 	}
 }
 
-// Changelog 1.09-09/10: the charger link registers carry the controlled percentage and amps from
+// Changelog 1.09-09 and 1.09-10: the charger link registers carry the controlled percentage and amps from
 // v1.09; before, 0 or 100 % and, lynxsim assumes, the rated current or nothing.
 func TestChargerLink_1_09_09_1_09_10(t *testing.T) {
 	for _, tt := range []struct {
@@ -175,6 +175,7 @@ func TestExternalMaxSystemVoltage_1_35_05(t *testing.T) {
 	} {
 		t.Run(tt.version, func(t *testing.T) {
 			r := newRig(t, tt.version, func(c *Config) { c.External, c.Series = ProtocolGeneral, 2 })
+			r.hw.batteryVolts = 52.8 // two batteries in series (changelog 1.17-02 checks it)
 			r.advance(step)
 			r.announce(1, batbus.ChemistryNMC, 7, 7)
 			r.announce(2, batbus.ChemistryNMC, 7, 7)

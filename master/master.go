@@ -81,6 +81,12 @@ type Config struct {
 	GeneralModelAmps float64
 	OverloadFactor   float64
 
+	// SystemVoltsWindowFraction: the measured system voltage may lie this far outside the window
+	// of the strings' own voltages before the event of changelog 1.23-04; BatteryCurrentWarnC: a
+	// battery's current above this multiple of its capacity is "too high" (1.23-04). Assumptions.
+	SystemVoltsWindowFraction float64
+	BatteryCurrentWarnC       float64
+
 	// DischargeWarningSOCPercent: the "Discharge not allowed warning" relay opens at this SOC
 	// ("there is 5~10% state of charge left", limits.md §4.6, L3).
 	DischargeWarningSOCPercent float64
@@ -149,6 +155,11 @@ type Config struct {
 
 	// LFPLimits and NMCLimits are the cell thresholds of the protection table, by chemistry.
 	LFPLimits, NMCLimits CellLimits
+	// LFPDischargedVolts replaces LFPLimits.StopDischargeVolts from v1.30: "Updated LFP battery
+	// discharged voltage levels for improved battery protection. Adjustment has negligible
+	// influence on available battery capacity" (changelog 1.30-01). Neither level is published
+	// (limits.md §8); a little higher than the 2.80 V of L7, an assumption.
+	LFPDischargedVolts float64
 
 	// ShutdownVoltageOffset is what firmware before v1.17 added to the actual voltage for the
 	// charge voltage set-point during shutdown; 1.17-01 dropped it ("actual voltage without
@@ -189,6 +200,8 @@ func DefaultConfig(profile *firmware.Profile) Config {
 		GeneralModelAmps:              1000,
 		ExternalMaxSystemVolts:        58.4,
 		OverloadFactor:                1.1,
+		SystemVoltsWindowFraction:     0.05,
+		BatteryCurrentWarnC:           1.2,
 		DischargeWarningSOCPercent:    10,
 		LFPBalanceStartVolts:          3.40,
 		BalanceDeviationVolts:         0.010,
@@ -204,6 +217,7 @@ func DefaultConfig(profile *firmware.Profile) Config {
 		MemoryPeriod:                  time.Minute,
 		ShutdownVoltageOffset:         0.5,
 		LFPLimits:                     LFPLimits,
+		LFPDischargedVolts:            2.85,
 		NMCLimits:                     NMCLimits,
 		TTGFilter:                     5 * time.Minute,
 		TTGFilterFast:                 30 * time.Second,
@@ -247,6 +261,7 @@ type Master struct {
 	diag           []diagState
 	diagOn         []bool // the rows of the table this firmware has
 	diagFlags      events.FlagSet
+	rejectedSeen   uint64 // BatteryFramesRejected as the protection table last saw it
 	atcCells       allowedByCells
 	atdCells       allowedByCells
 	blockCharge    bool
@@ -255,6 +270,7 @@ type Master struct {
 	medianBuf      []float64
 
 	strategyAtStart    uint8 // the strategy as read at the last start (before v1.23)
+	volatileStrategy   int   // a strategy written over VE.Can before v1.26, not stored; -1: none
 	recovery           recovery
 	fanMode            batbus.FanMode
 	fanSent            bool
@@ -277,6 +293,7 @@ type Master struct {
 	openCheckAt        time.Duration // when to check that an opened contactor's feedback says open; -1: none
 	off                bool          // powered down at the end of the shutdown time: silent until started
 	settings           Settings
+	veSettings         Settings // the settings as VE.Can last set or saw them (before v1.34, changelog 1.34-06)
 	relayClosed        bool
 	linkOverride       struct {
 		percent, amps float64
@@ -324,11 +341,16 @@ func New(cfg Config, hw Hardware, batteryBus, veCan canbus.Bus) (*Master, error)
 		initPhase: events.StateWaitStart,
 	}
 	m.settings = cfg.Settings
+	if cfg.Firmware.Has("1.30-01") {
+		m.cfg.LFPLimits.StopDischargeVolts = cfg.LFPDischargedVolts
+	}
 	m.linkOverride.percent, m.linkOverride.amps = -1, -1
 	m.almostEmptySince = -1
 	m.idleSince = -1
 	m.openCheckAt = -1
+	m.volatileStrategy = -1
 	m.load()
+	m.veSettings = m.settings
 	m.face = newVEFace(m)
 	return m, nil
 }
@@ -353,6 +375,7 @@ func (m *Master) Step(now time.Duration) {
 	// that reads them (flags, limits, registers, PGNs, history).
 	m.ext = m.extremes()
 	m.protect()
+	m.rejectedSeen = m.counters.BatteryFramesRejected
 	m.stepAllowedByCells()
 	m.stepInterlock()
 	m.stepOpening()

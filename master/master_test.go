@@ -84,6 +84,8 @@ type rig struct {
 	silent                       bool
 	// Cell and terminal temperatures the batteries report (0: 25.0 to 26.0 °C, no terminals).
 	minDeciC, maxDeciC, terminalDeciC int16
+	// statusDeciamps is the current each battery reports.
+	statusDeciamps int16
 }
 
 func newRig(t *testing.T, v string, mutate func(*Config)) *rig {
@@ -172,7 +174,7 @@ func (r *rig) report(n int, minMillivolts, maxMillivolts uint16) {
 	r.reportN, r.minMillivolts, r.maxMillivolts = n, minMillivolts, maxMillivolts
 	r.nextReport = r.now + 500*time.Millisecond
 	for a := 1; a <= n; a++ {
-		require.NoError(r.t, r.bat.Send(batbus.Status{Address: uint8(a), Centivolts: 2640, SOCHundredths: 5000}.Frame()))
+		require.NoError(r.t, r.bat.Send(batbus.Status{Address: uint8(a), Centivolts: 2640, Deciamps: r.statusDeciamps, SOCHundredths: 5000}.Frame()))
 		lo, hi := r.minDeciC, r.maxDeciC
 		if lo == 0 && hi == 0 {
 			lo, hi = 250, 260

@@ -36,6 +36,7 @@ type CellLimits struct {
 	WarnLowDischargeCelsius, AlarmLowDischargeCelsius float64 // below: discharging blocked
 	TerminalAlarmCelsius                              float64 // terminal over-temperature
 	DeviationWarnVolts                                float64 // cell voltage deviation (1.17-07)
+	DeviationWarnCelsius                              float64 // cell temperature deviation (1.17-07, 1.38-09)
 	SensorDeviationCelsius                            float64 // a sensor this far from the others is excluded (1.38-08)
 	HumidityWarnPercent                               float64 // 1.24-05
 	// CriticalChargeC: a charge current above this multiple of the bank's capacity is the
@@ -58,6 +59,7 @@ var LFPLimits = CellLimits{
 	WarnLowDischargeCelsius: -15, AlarmLowDischargeCelsius: -20,
 	TerminalAlarmCelsius:   69, // the top of the HE derating band, changelog 1.19-01
 	DeviationWarnVolts:     0.10,
+	DeviationWarnCelsius:   5,
 	SensorDeviationCelsius: 10,
 	HumidityWarnPercent:    85,
 	CriticalChargeC:        1.0, // twice the 0.5C charge rate lynxsim assumes for LFP [?]
@@ -80,6 +82,7 @@ var NMCLimits = CellLimits{
 	WarnLowDischargeCelsius: -15, AlarmLowDischargeCelsius: -20,
 	TerminalAlarmCelsius:   69,
 	DeviationWarnVolts:     0.10,
+	DeviationWarnCelsius:   5,
 	SensorDeviationCelsius: 10,
 	HumidityWarnPercent:    85,
 	CriticalChargeC:        1.5, // half again the 1.0C Performance rating (changelog 1.15-04) [?]
@@ -99,6 +102,7 @@ const (
 type diagnosis struct {
 	name     string
 	item     string // changelog item the row exists from ("" = every version)
+	until    string // changelog item that removed the row ("" = still there)
 	debounce time.Duration
 	release  time.Duration
 	flag     events.Flag
@@ -147,6 +151,51 @@ var diagnoses = []diagnosis{
 	{name: "cell voltage deviation", item: "1.17-07", debounce: time.Minute, release: time.Minute, flag: events.FlagWarnCellImbalance, hasFlag: true, act: warn,
 		check: func(m *Master, l *CellLimits) bool {
 			return m.ext.ok && m.ext.maxCellVolts-m.ext.minCellVolts >= l.DeviationWarnVolts
+		}},
+	// Changelog 1.17-07 also added the cell temperature deviation warning (an event: no flag bit
+	// names it). LFP 24 V batteries joined the monitoring only with v1.38 ("Added LFP Battery 24V
+	// cell temperature deviation monitoring", 1.38-09), so before it the row looks at the other
+	// chemistries only.
+	{name: "cell temperature deviation", item: "1.17-07", debounce: time.Minute, release: time.Minute, act: warn,
+		check: func(m *Master, l *CellLimits) bool {
+			lfp := m.cfg.Firmware.Has("1.38-09")
+			return m.anyBattery(func(b *batteryInfo) bool {
+				if !b.gotCells || (b.announce.Chemistry == batbus.ChemistryLFP && !lfp) || b.cells.MinDeciCelsius == batbus.NASn16 {
+					return false
+				}
+				return float64(b.cells.MaxDeciCelsius-b.cells.MinDeciCelsius)/10 >= l.DeviationWarnCelsius
+			})
+		}},
+	// Changelog 1.22-02 "Fixed service warning on batteries without battery terminal temperature":
+	// from the terminal monitoring of v1.19 (1.19-01) until v1.22, a battery that reports no
+	// terminal temperature raised the service warning [I]. Its flag is bit 31, which the GX sees
+	// from v1.32 only (1.32-06), so on those versions it is an event and the "Warning" relay.
+	{name: "service warning (no terminal temperature)", item: "1.19-01", until: "1.22-02", debounce: 10 * time.Second, release: 10 * time.Second, flag: events.FlagWarnServiceRequest, hasFlag: true, act: warn,
+		check: func(m *Master, _ *CellLimits) bool {
+			return m.anyBattery(func(b *batteryInfo) bool { return b.reported && !b.terminalsHeard })
+		}},
+	// Changelog 1.23-04 "Added new Lynx Ion BMS events", warnings without a flag bit [?]:
+	//   - the system voltage the master measures outside the window of its batteries' own
+	//     voltages (the strings' sums), by more than SystemVoltsWindowFraction;
+	//   - invalid measurements: battery frames the master had to reject;
+	//   - a battery's current above BatteryCurrentWarnC of its capacity.
+	// The other two, high internal temperature and the active balance warning, need hardware
+	// lynxsim does not model (the master's own temperature sensor, an active balancer's fault
+	// report): not modelled.
+	{name: "system voltage outside the batteries' window", item: "1.23-04", debounce: 10 * time.Second, release: 10 * time.Second, act: warn,
+		check: func(m *Master, _ *CellLimits) bool {
+			lo, hi, ok := m.stringVoltsWindow()
+			v, f := m.hw.BatteryVolts(), m.cfg.SystemVoltsWindowFraction
+			return ok && (v < lo*(1-f) || v > hi*(1+f))
+		}},
+	{name: "invalid measurements", item: "1.23-04", release: time.Minute, act: warn,
+		check: func(m *Master, _ *CellLimits) bool { return m.counters.BatteryFramesRejected > m.rejectedSeen }},
+	{name: "battery current too high", item: "1.23-04", debounce: 5 * time.Second, release: 5 * time.Second, act: warn,
+		check: func(m *Master, _ *CellLimits) bool {
+			return m.anyBattery(func(b *batteryInfo) bool {
+				return b.gotStat && b.status.Deciamps != batbus.NASn16 &&
+					math.Abs(float64(b.status.Deciamps)/10) > m.cfg.BatteryCurrentWarnC*float64(b.announce.CapacityAh)
+			})
 		}},
 	// Changelog 1.32-05: #41 terminal over-temperature; before v1.32 it is an over-temperature (#15) [I].
 	{name: "terminal over-temperature", item: "1.19-01", debounce: 10 * time.Second, act: failSafe, code: events.ErrTerminalOverTemperature,
@@ -244,7 +293,8 @@ func (m *Master) protect() {
 		// The firmware does not change while the master runs: which rows exist is decided once.
 		m.diagOn = make([]bool, len(diagnoses))
 		for i := range diagnoses {
-			m.diagOn[i] = diagnoses[i].item == "" || m.cfg.Firmware.Has(diagnoses[i].item)
+			d := &diagnoses[i]
+			m.diagOn[i] = (d.item == "" || m.cfg.Firmware.Has(d.item)) && (d.until == "" || !m.cfg.Firmware.Has(d.until))
 		}
 	}
 	l := m.limitsFor()
@@ -333,6 +383,9 @@ func DescribeProtection() []string {
 		if d.item != "" {
 			s += " (from changelog " + d.item + ")"
 		}
+		if d.until != "" {
+			s += " (until changelog " + d.until + ")"
+		}
 		out = append(out, s)
 	}
 	return out
@@ -364,4 +417,25 @@ func (m *Master) currentWarnAmps(limit float64) float64 {
 		return math.Inf(1)
 	}
 	return limit
+}
+
+// stringVoltsWindow is the lowest and highest string voltage by the batteries' own reports: each
+// string is Series batteries in address order.
+func (m *Master) stringVoltsWindow() (lo, hi float64, ok bool) {
+	n, series := len(m.reg.batteries), m.cfg.Series
+	if n == 0 || n%series != 0 {
+		return 0, 0, false
+	}
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for s := 0; s < n; s += series {
+		sum := 0.0
+		for _, b := range m.reg.batteries[s : s+series] {
+			if !b.gotStat || b.status.Centivolts == batbus.NAUn16 {
+				return 0, 0, false
+			}
+			sum += float64(b.status.Centivolts) / 100
+		}
+		lo, hi = math.Min(lo, sum), math.Max(hi, sum)
+	}
+	return lo, hi, true
 }

@@ -143,20 +143,11 @@ func (m *Master) Get(reg vecan.Register) (uint32, bool) {
 		return uint32(min(math.Round(a*10), 0xFFFE)), true
 	case vecan.RegLynxIonShutdownsDueToError:
 		return uint32(m.history.shutdownsDueToError), true
-	case vecan.RegLynxIonSyncGroup:
-		return uint32(m.settings.SyncGroup), true
-	case vecan.RegLynxIonStartupOnCharge:
-		return boolRaw(m.settings.StartupOnCharge), true
-	case vecan.RegLynxIonBatteryStrategy:
-		return uint32(m.settings.Strategy), true
-	case vecan.RegLynxIonCombined:
-		return boolRaw(m.settings.Combined), true
-	case vecan.RegBatteryParallel:
-		return uint32(m.settings.Parallel), true
-	case vecan.RegBatterySeries:
-		return uint32(m.settings.Series), true
-	case vecan.RegBLEMode:
-		return boolRaw(m.settings.Bluetooth), true
+	case vecan.RegLynxIonSyncGroup, vecan.RegLynxIonStartupOnCharge, vecan.RegLynxIonBatteryStrategy,
+		vecan.RegLynxIonCombined, vecan.RegBatteryParallel, vecan.RegBatterySeries, vecan.RegBLEMode:
+		s := m.settings
+		s.Strategy = m.strategySetting()
+		return settingRaw(&s, reg)
 	}
 	return m.history.get(reg)
 }
@@ -188,7 +179,11 @@ func (m *Master) Set(now time.Duration, reg vecan.Register, raw uint32) vecan.Ac
 	case vecan.RegLynxIonStartupOnCharge:
 		m.settings.StartupOnCharge = raw == 1
 	case vecan.RegLynxIonBatteryStrategy:
-		m.settings.Strategy = uint8(raw)
+		if m.cfg.Firmware.Has("1.26-01") {
+			m.settings.Strategy = uint8(raw)
+		} else {
+			m.volatileStrategy = int(raw)
+		}
 	case vecan.RegLynxIonCombined:
 		m.settings.Combined = raw == 1
 	case vecan.RegBatteryParallel:
@@ -199,6 +194,10 @@ func (m *Master) Set(now time.Duration, reg vecan.Register, raw uint32) vecan.Ac
 		m.settings.Bluetooth = raw == 1
 	default:
 		return vecan.AckErrCmd
+	}
+	m.veSettings = m.settings
+	if m.volatileStrategy >= 0 {
+		m.veSettings.Strategy = uint8(m.volatileStrategy)
 	}
 	return vecan.AckOK
 }
@@ -232,6 +231,46 @@ func (m *Master) badCombination(reg vecan.Register, raw uint32) string {
 		}
 	}
 	return ""
+}
+
+// settingRaw gives a setting register's raw value from s.
+func settingRaw(s *Settings, reg vecan.Register) (uint32, bool) {
+	switch reg {
+	case vecan.RegLynxIonSyncGroup:
+		return uint32(s.SyncGroup), true
+	case vecan.RegLynxIonStartupOnCharge:
+		return boolRaw(s.StartupOnCharge), true
+	case vecan.RegLynxIonBatteryStrategy:
+		return uint32(s.Strategy), true
+	case vecan.RegLynxIonCombined:
+		return boolRaw(s.Combined), true
+	case vecan.RegBatteryParallel:
+		return uint32(s.Parallel), true
+	case vecan.RegBatterySeries:
+		return uint32(s.Series), true
+	case vecan.RegBLEMode:
+		return boolRaw(s.Bluetooth), true
+	}
+	return 0, false
+}
+
+// getBroadcast is Get as the VE.Can broadcaster sees it. Before v1.34 a setting changed by MG's
+// tool or app did not reach it: the broadcaster saw the settings as VE.Can had last set them, so
+// the GX learned of the change only by asking ("Updated broadcasting VREG settings when changed by
+// tool or app", changelog 1.34-06).
+func (m *Master) getBroadcast(reg vecan.Register) (uint32, bool) {
+	if !m.cfg.Firmware.Has("1.34-06") {
+		if raw, ok := settingRaw(&m.veSettings, reg); ok {
+			return raw, true
+		}
+	}
+	return m.Get(reg)
+}
+
+// ChangeSettings changes the settings as MG's tool or app does (over Bluetooth or USB, not VE.Can).
+func (m *Master) ChangeSettings(change func(*Settings)) {
+	change(&m.settings)
+	m.log.Add(events.Entry{At: m.now, Severity: events.SeverityInfo, Message: "settings changed by the tool or app"})
 }
 
 // GetLong gives string registers (vecan.LongStore): serial number, model name, device name, as

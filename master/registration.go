@@ -416,6 +416,18 @@ func (m *Master) checkBank() events.ErrorCode {
 	if n%m.cfg.Series != 0 {
 		return events.ErrBatteriesInSeries // #9
 	}
+	// "Updated batteries series and parallel check on startup" (changelog 1.17-02): from v1.17 the
+	// measured system voltage must also fit the configured series, every cell between the
+	// chemistry's fail-safe levels; a bank wired in parallel but set up in series (or the reverse)
+	// is #9 [I]. Before, the count alone was checked.
+	if m.cfg.Firmware.Has("1.17-02") {
+		l := m.limitsFor()
+		cells := float64(m.cfg.Series) * float64(first.Cells)
+		if v := m.hw.BatteryVolts(); v < cells*l.AlarmLowVolts || v > cells*l.AlarmHighVolts {
+			m.log.Add(events.Entry{At: m.now, Severity: events.SeverityAlarm, Message: fmt.Sprintf("system voltage %.2f V does not fit %d in series (%.1f to %.1f V)", v, m.cfg.Series, cells*l.AlarmLowVolts, cells*l.AlarmHighVolts)})
+			return events.ErrBatteriesInSeries
+		}
+	}
 	return events.ErrNone
 }
 

@@ -25,6 +25,7 @@ type veFace struct {
 	fast      n2k.FastSender
 	reasm     *n2k.Reassembler
 	identity  vecan.Identity
+	get       func(vecan.Register) (uint32, bool) // the broadcaster's view: Master.getBroadcast
 
 	started       bool
 	nextStatus    time.Duration
@@ -39,7 +40,7 @@ type veFace struct {
 func newVEFace(m *Master) *veFace {
 	v := m.cfg.Firmware.Version()
 	table := vecan.TableFor(v)
-	f := &veFace{m: m, table: table, reasm: n2k.NewReassembler(n2k.DefaultFastTimeout)}
+	f := &veFace{m: m, table: table, reasm: n2k.NewReassembler(n2k.DefaultFastTimeout), get: m.getBroadcast}
 	f.identity = m.identity()
 	fields := f.identity.NameFields(vecan.UniqueNumber(m.cfg.Serial), m.cfg.DeviceInstance)
 	name, err := n2k.NameFields(fields).Name()
@@ -74,7 +75,7 @@ func (f *veFace) step(now time.Duration) {
 		f.receive(now, fr)
 	}
 	if self, ok := f.address(now); ok {
-		f.tx = f.publisher.Step(now, self, m.Get, f.tx)
+		f.tx = f.publisher.Step(now, self, f.get, f.tx)
 		if now >= f.nextStatus {
 			f.nextStatus = now + statusPeriod
 			f.sendStatus(self)

@@ -242,3 +242,61 @@ func TestSettingCombinations_1_35_08(t *testing.T) {
 		})
 	}
 }
+
+// Changelog 1.26-01: a strategy written by the GX over VE.Can acts on both versions, but before
+// v1.26 it was not stored: after a power cycle the old strategy is back.
+func TestStrategyFromGXStored_1_26_01(t *testing.T) {
+	for _, tt := range []struct {
+		version string
+		after   uint32
+	}{
+		{"1.25", 0},
+		{"1.26", 1},
+	} {
+		t.Run(tt.version, func(t *testing.T) {
+			dir := t.TempDir()
+			r := newRig(t, tt.version, func(c *Config) { c.Memory = newMemory(t, dir) })
+			r.advance(step)
+			r.registerAndReport(1)
+			r.advance(time.Second)
+			r.ask(vecan.CommandFrame(gxAddress, 0x50, vecan.RegLynxIonBatteryStrategy, 1, 1))
+			got, _ := r.m.Get(vecan.RegLynxIonBatteryStrategy)
+			assert.EqualValues(t, 1, got, "acts at once")
+			assert.Equal(t, uint8(1), r.m.strategy())
+			r.m.Shutdown()
+			r.advance(r.m.openDelay() + step)
+
+			r2 := newRig(t, tt.version, func(c *Config) { c.Memory = newMemory(t, dir) })
+			got, _ = r2.m.Get(vecan.RegLynxIonBatteryStrategy)
+			assert.Equal(t, tt.after, got)
+		})
+	}
+}
+
+// Changelog 1.34-06: a setting changed by MG's tool or app is broadcast on VE.Can from v1.34;
+// before, the GX learns it only by asking.
+func TestToolSettingBroadcast_1_34_06(t *testing.T) {
+	for _, tt := range []struct {
+		version   string
+		broadcast bool
+	}{
+		{"1.33", false},
+		{"1.34", true},
+	} {
+		t.Run(tt.version, func(t *testing.T) {
+			r := running(t, tt.version)
+			r.advance(2 * time.Second)
+			r.m.ChangeSettings(func(s *Settings) { s.StartupOnCharge = true })
+			r.veFrames = r.veFrames[:0]
+			r.advance(2 * time.Second)
+			v, ok := r.lastVREG(vecan.RegLynxIonStartupOnCharge, 1)
+			assert.Equal(t, tt.broadcast, ok && v == 1)
+			// Asked, both answer with the new value.
+			got := r.ask(vecan.RequestFrame(gxAddress, 0x50, vecan.RegLynxIonStartupOnCharge))
+			require.NotEmpty(t, got)
+			val, _, isAck, ok := vecan.MatchReply(got[0], 0x50, vecan.RegLynxIonStartupOnCharge)
+			require.True(t, ok && !isAck)
+			assert.EqualValues(t, 1, val&0xFF)
+		})
+	}
+}

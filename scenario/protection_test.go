@@ -91,7 +91,7 @@ func TestThreeDeviatingSensors(t *testing.T) {
 	assert.Equal(t, events.ErrMeasure, sys.Master.Error())
 }
 
-// Changelog 1.34-03/04: RS battery leakage raises a warning (bit 31 in lynxsim) from v1.34 only.
+// Changelog 1.34-03 and 1.34-04: RS battery leakage raises a warning (bit 31 in lynxsim) from v1.34 only.
 func TestLeakageWarning(t *testing.T) {
 	rs, err := battery.LookupType("RS-24V-200Ah")
 	require.NoError(t, err)
