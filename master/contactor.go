@@ -57,7 +57,9 @@ func (m *Master) fail(code events.ErrorCode) {
 // leave takes event after opening the contactor: at once when it is not closed, otherwise after
 // the opening delay with allowed-to-charge and -discharge dropped and the pre-alarm raised.
 func (m *Master) leave(event string, code events.ErrorCode) {
-	if m.opening.active {
+	if m.opening.active || !m.fsm.Can(event) {
+		// Already leaving, or a command the state does not take (a stop in standby, a shutdown
+		// while shut down): nothing to do.
 		return
 	}
 	if !m.hw.ContactorClosed() {

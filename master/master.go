@@ -293,7 +293,8 @@ type Master struct {
 	openCheckAt        time.Duration // when to check that an opened contactor's feedback says open; -1: none
 	off                bool          // powered down at the end of the shutdown time: silent until started
 	settings           Settings
-	veSettings         Settings // the settings as VE.Can last set or saw them (before v1.34, changelog 1.34-06)
+	pastEvents         []StoredEvent // the event log of earlier power cycles, from the memory
+	veSettings         Settings      // the settings as VE.Can last set or saw them (before v1.34, changelog 1.34-06)
 	relayClosed        bool
 	linkOverride       struct {
 		percent, amps float64

@@ -3,6 +3,7 @@ package master
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/lynxsim/lynxsim/events"
 	"github.com/lynxsim/lynxsim/nvm"
@@ -34,7 +35,23 @@ type stored struct {
 	DischargedKWh       float64        `json:"discharged_kwh"`
 	Tracking            *Tracking      `json:"tracking,omitempty"`
 	Days                []DaySummary   `json:"days,omitempty"`
+	Events              []StoredEvent  `json:"events,omitempty"`
 }
+
+// StoredEvent is an event log entry kept across power cycles. Its time is wall-clock (the
+// driver's epoch plus the virtual time), or, without an epoch, the virtual time of the run that
+// logged it.
+type StoredEvent struct {
+	Time     time.Time       `json:"time,omitzero"`
+	At       time.Duration   `json:"at"`
+	Severity events.Severity `json:"severity"`
+	Code     int             `json:"code,omitempty"`
+	Message  string          `json:"message"`
+}
+
+// storedEvents is how many of the newest events the memory keeps: an assumption, the device's
+// log size is not published.
+const storedEvents = 64
 
 type storedError struct {
 	Code uint8  `json:"code"`
@@ -74,6 +91,7 @@ func (m *Master) load() {
 		m.history.tracking = *s.Tracking
 	}
 	m.restoreDays(s.Days)
+	m.pastEvents = s.Events
 	m.log.Add(events.Entry{At: m.now, Severity: events.SeverityInfo, Message: fmt.Sprintf("non-volatile memory loaded (saved by %s)", s.Firmware)})
 }
 
@@ -90,7 +108,8 @@ func (m *Master) save(why string) {
 		ShutdownsDueToError: m.history.shutdownsDueToError,
 		AutoSyncs:           m.history.autoSyncs,
 		DrawnAh:             m.history.drawnAh, ChargedKWh: m.history.chargedKWh, DischargedKWh: m.history.dischargedKWh,
-		Days: m.DailySummary(),
+		Days:   m.DailySummary(),
+		Events: m.storedEventLog(),
 	}
 	if t := m.history.tracking; t != (Tracking{}) {
 		s.Tracking = &t
@@ -108,6 +127,26 @@ func (m *Master) save(why string) {
 	}
 	m.lastSaved = m.now
 }
+
+// storedEventLog is the newest storedEvents entries: those carried over from earlier power cycles
+// followed by this run's.
+func (m *Master) storedEventLog() []StoredEvent {
+	out := append([]StoredEvent(nil), m.pastEvents...)
+	for _, e := range m.log.Entries() {
+		se := StoredEvent{At: e.At, Severity: e.Severity, Code: e.Code, Message: e.Message}
+		if !m.cfg.Epoch.IsZero() {
+			se.Time = m.cfg.Epoch.Add(e.At).UTC()
+		}
+		out = append(out, se)
+	}
+	if len(out) > storedEvents {
+		out = out[len(out)-storedEvents:]
+	}
+	return out
+}
+
+// PastEvents returns the event log entries the memory kept from earlier power cycles, oldest first.
+func (m *Master) PastEvents() []StoredEvent { return append([]StoredEvent(nil), m.pastEvents...) }
 
 // stepMemory saves periodically (MemoryPeriod) while the SOC is known.
 func (m *Master) stepMemory() {

@@ -55,6 +55,11 @@ func TestMemorySurvivesPowerCycle(t *testing.T) {
 	assert.InDelta(t, 73.45, r2.m.Snapshot().SOCPercent, 0.01, "the stored SOC, not the batteries' 50 %")
 	v, _ := r2.m.Get(0x0376)
 	assert.Equal(t, uint32(1), v)
+	// The event log of the first power cycle came along, ending with the shutdown.
+	past := r2.m.PastEvents()
+	require.NotEmpty(t, past)
+	assert.LessOrEqual(t, len(past), storedEvents)
+	assert.Contains(t, past[len(past)-1].Message, "shutdown")
 }
 
 // A corrupt record gives defaults and an event, never a crash.
