@@ -327,5 +327,15 @@ func (m *Master) updateFlags() {
 	// S2 p.18 gives "Main safety contactor closed" for both bits 7 and 8.
 	f = f.Set(events.FlagRelayDischarge, closed).Set(events.FlagRelayCharge, closed)
 	f = f.Set(events.FlagLowSOC, m.socKnown && m.socPct < lowSOCPercent)
+	// Bits 0-3 (L2 names them; the conditions are not published, limits.md §4.8 [?]): charged
+	// once the SOC is synchronised to 100 %, almost charged from AlmostChargedSOCPercent,
+	// discharged while the cells hold allowed-to-discharge off, almost discharged at the "5~10 %
+	// left" of the relay's discharge warning (L3).
+	if running {
+		f = f.Set(events.FlagCharged, m.socKnown && m.socPct >= 100)
+		f = f.Set(events.FlagAlmostCharged, m.socKnown && m.socPct >= m.cfg.AlmostChargedSOCPercent)
+		f = f.Set(events.FlagDischarged, e.ok && m.atdCells.off)
+		f = f.Set(events.FlagAlmostDischarged, m.socKnown && m.socPct <= m.cfg.DischargeWarningSOCPercent)
+	}
 	m.flags = f.Mask(m.cfg.Firmware.Version())
 }

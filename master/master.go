@@ -87,6 +87,9 @@ type Config struct {
 	SystemVoltsWindowFraction float64
 	BatteryCurrentWarnC       float64
 
+	// AlmostChargedSOCPercent sets flag bit 1 "almost charged": an assumption.
+	AlmostChargedSOCPercent float64
+
 	// DischargeWarningSOCPercent: the "Discharge not allowed warning" relay opens at this SOC
 	// ("there is 5~10% state of charge left", limits.md §4.6, L3).
 	DischargeWarningSOCPercent float64
@@ -203,6 +206,7 @@ func DefaultConfig(profile *firmware.Profile) Config {
 		SystemVoltsWindowFraction:     0.05,
 		BatteryCurrentWarnC:           1.2,
 		DischargeWarningSOCPercent:    10,
+		AlmostChargedSOCPercent:       90,
 		LFPBalanceStartVolts:          3.40,
 		BalanceDeviationVolts:         0.010,
 		HEIdleBeforeBalance:           30 * time.Minute,

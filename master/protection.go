@@ -34,6 +34,7 @@ type CellLimits struct {
 	WarnHighCelsius, AlarmHighCelsius                 float64
 	WarnLowChargeCelsius, AlarmLowChargeCelsius       float64 // below: charging blocked
 	WarnLowDischargeCelsius, AlarmLowDischargeCelsius float64 // below: discharging blocked
+	FailLowCelsius                                    float64 // below: fail-safe #16
 	TerminalAlarmCelsius                              float64 // terminal over-temperature
 	DeviationWarnVolts                                float64 // cell voltage deviation (1.17-07)
 	DeviationWarnCelsius                              float64 // cell temperature deviation (1.17-07, 1.38-09)
@@ -56,7 +57,7 @@ var LFPLimits = CellLimits{
 	LockHighVolts: 4.0, LockLowVolts: 1.5,
 	WarnHighCelsius: 50, AlarmHighCelsius: 60,
 	WarnLowChargeCelsius: 3, AlarmLowChargeCelsius: 0,
-	WarnLowDischargeCelsius: -15, AlarmLowDischargeCelsius: -20,
+	WarnLowDischargeCelsius: -15, AlarmLowDischargeCelsius: -20, FailLowCelsius: -25,
 	TerminalAlarmCelsius:   69, // the top of the HE derating band, changelog 1.19-01
 	DeviationWarnVolts:     0.10,
 	DeviationWarnCelsius:   5,
@@ -79,7 +80,7 @@ var NMCLimits = CellLimits{
 	LockHighVolts: 4.40, LockLowVolts: 2.0,
 	WarnHighCelsius: 50, AlarmHighCelsius: 55,
 	WarnLowChargeCelsius: 3, AlarmLowChargeCelsius: 0,
-	WarnLowDischargeCelsius: -15, AlarmLowDischargeCelsius: -20,
+	WarnLowDischargeCelsius: -15, AlarmLowDischargeCelsius: -20, FailLowCelsius: -25,
 	TerminalAlarmCelsius:   69,
 	DeviationWarnVolts:     0.10,
 	DeviationWarnCelsius:   5,
@@ -147,6 +148,10 @@ var diagnoses = []diagnosis{
 		check: func(m *Master, l *CellLimits) bool {
 			return m.ext.tempOK && m.ext.minCellCelsius <= l.AlarmLowDischargeCelsius
 		}},
+	// Below the discharge limit the master blocks; colder still, 5 °C under it, the cells are out
+	// of their operating range altogether: #16 "Under temperature detected" (S2 p.19) [?].
+	{name: "under-temperature", debounce: 10 * time.Second, flag: events.FlagAlarmUnderTemperature, hasFlag: true, act: failSafe, code: events.ErrUnderTemperature,
+		check: func(m *Master, l *CellLimits) bool { return m.ext.tempOK && m.ext.minCellCelsius <= l.FailLowCelsius }},
 	// Changelog 1.17-07 added the cell voltage deviation warning; 1.32-06 gave it bit 30.
 	{name: "cell voltage deviation", item: "1.17-07", debounce: time.Minute, release: time.Minute, flag: events.FlagWarnCellImbalance, hasFlag: true, act: warn,
 		check: func(m *Master, l *CellLimits) bool {

@@ -232,3 +232,49 @@ func TestCriticalOverChargeCurrent_1_25_04(t *testing.T) {
 		})
 	}
 }
+
+// Each fail-safe of the protection table gives its error number, through the opening sequence,
+// and the GX sees it in VE_REG_BMS_ERROR and the last errors.
+func TestProtectionErrorNumbers(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		version   string
+		setup     func(r *rig)
+		debounce  time.Duration
+		want      events.ErrorCode
+		permanent bool
+	}{
+		{"over-voltage", "1.38", func(r *rig) { r.report(1, 3300, 3650) }, 20 * time.Second, events.ErrOverVoltage, false},
+		{"under-voltage", "1.38", func(r *rig) { r.report(1, 2550, 3300) }, 20 * time.Second, events.ErrUnderVoltage, false},
+		{"over-temperature", "1.38", func(r *rig) { r.minDeciC, r.maxDeciC = 300, 610 }, 10 * time.Second, events.ErrOverTemperature, false},
+		{"under-temperature", "1.38", func(r *rig) { r.minDeciC, r.maxDeciC = -260, -250 }, 10 * time.Second, events.ErrUnderTemperature, false},
+		{"terminal over-temperature", "1.38", func(r *rig) { r.terminalDeciC = 700 }, 10 * time.Second, events.ErrTerminalOverTemperature, false},
+		{"terminal over-temperature before #41", "1.31", func(r *rig) { r.terminalDeciC = 700 }, 10 * time.Second, events.ErrOverTemperature, false}, // 1.32-05
+		{"safety lock", "1.38", func(r *rig) { r.report(1, 3300, 4050) }, time.Second, events.ErrSafetyLock, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := running(t, tt.version)
+			tt.setup(r)
+			r.report(1, r.minMillivolts, r.maxMillivolts) // now, not at the next report
+			r.advance(tt.debounce - time.Second)
+			require.Equal(t, events.StateRunning, r.m.State(), "debounced")
+			r.advance(time.Second + r.m.openDelay() + 2*step)
+			assert.Equal(t, events.StateError, r.m.State())
+			assert.Equal(t, tt.want, r.m.Error())
+			assert.False(t, r.hw.contactorCommand)
+			code, ok := r.lastVREG(vecan.RegBMSError, 1)
+			require.True(t, ok)
+			assert.EqualValues(t, tt.want, code)
+			last, ok := r.m.Get(vecan.RegBMSLastErrors)
+			require.True(t, ok)
+			assert.EqualValues(t, tt.want, last&0xFF, "first of the last errors")
+			// Restart leaves the error state, except for a safety lock, which needs Unlock.
+			assert.Equal(t, !tt.permanent, r.m.Restart())
+			if tt.permanent {
+				assert.Equal(t, events.StateError, r.m.State())
+				r.m.Unlock()
+				assert.NotEqual(t, events.StateError, r.m.State(), "unlocked: restarts at once")
+			}
+		})
+	}
+}
