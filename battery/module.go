@@ -132,6 +132,28 @@ func NewModule(t Type, serial uint32, socPercent, ambientCelsius float64, seed u
 	return m, nil
 }
 
+// SpreadSOC moves each cell's state of charge by up to ±percent from the module's mean, in a
+// pattern fixed by the serial: a bank that starts unbalanced, for scenarios. The charge moved
+// sums to nothing over the module but for the clamping at 0 and 100 %.
+func (m *Module) SpreadSOC(percent float64) error {
+	if math.IsNaN(percent) || percent < 0 || percent > 50 {
+		return fmt.Errorf("battery module: SOC spread %g %%: want 0 to 50", percent)
+	}
+	n := len(m.cells)
+	offsets := make([]float64, n)
+	mean := 0.0
+	for i := range offsets {
+		offsets[i] = spread(0, m.serial, i, 5)
+		mean += offsets[i] / float64(n)
+	}
+	for i := range m.cells {
+		c := &m.cells[i]
+		soc := math.Max(0, math.Min(100, c.socPercent()+percent*(offsets[i]-mean)))
+		c.chargeAh = c.capacityAh * soc / 100
+	}
+	return nil
+}
+
 // spread is a deterministic pseudo-random number in [−1, 1) for one parameter of one cell.
 func spread(seed uint64, serial uint32, cell int, param uint64) float64 {
 	h := mix(seed)

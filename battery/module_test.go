@@ -489,3 +489,22 @@ func TestAmbient(t *testing.T) {
 	assert.InDelta(t, -10, neg, 0.01)
 	assert.InEpsilon(t, lfp.resistanceFactor(-10)/lfp.resistanceFactor(25), (m.ResistanceOhms()-2*terminalOhms)/(warm-2*terminalOhms), 1e-3)
 }
+
+// SpreadSOC spreads the cells around their mean and refuses nonsense.
+func TestSpreadSOC(t *testing.T) {
+	typ, err := LookupType("LFP-24V-280Ah")
+	require.NoError(t, err)
+	m, err := NewModule(typ, 174600001, 50, 25, 0)
+	require.NoError(t, err)
+	require.NoError(t, m.SpreadSOC(4))
+	socs := m.CellSOCPercent(nil)
+	lo, hi, sum := 100.0, 0.0, 0.0
+	for _, s := range socs {
+		lo, hi, sum = min(lo, s), max(hi, s), sum+s
+	}
+	assert.InDelta(t, 50, sum/float64(len(socs)), 0.01, "the mean stays")
+	assert.Greater(t, hi-lo, 1.0, "spread out")
+	assert.LessOrEqual(t, hi-lo, 8.0)
+	assert.Error(t, m.SpreadSOC(-1))
+	assert.Error(t, m.SpreadSOC(80))
+}

@@ -81,6 +81,26 @@ func (l *Log) Entries() []Entry {
 	return out
 }
 
+// Total is the number of entries ever added: a reader keeps it to ask for what came after.
+func (l *Log) Total() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.n + l.dropped
+}
+
+// Since appends to dst the entries added after the first total ones (Total's value at an earlier
+// time), oldest first, as far as the log still holds them; it returns dst and the new total.
+func (l *Log) Since(total int, dst []Entry) ([]Entry, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.n + l.dropped
+	first := max(total, l.dropped) // entries before dropped are gone
+	for i := first; i < now; i++ {
+		dst = append(dst, l.ring[(l.oldest+i-l.dropped)%len(l.ring)])
+	}
+	return dst, now
+}
+
 // Len is the number of entries held.
 func (l *Log) Len() int {
 	l.mu.Lock()

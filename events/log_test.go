@@ -94,3 +94,30 @@ func TestSeverityString(t *testing.T) {
 		assert.Equal(t, tt.want, tt.s.String())
 	}
 }
+
+// Since gives what came after a reader's total, also across the ring's wrap, and no more than the
+// log still holds.
+func TestLogSince(t *testing.T) {
+	l := NewLog(3)
+	got, total := l.Since(0, nil)
+	assert.Empty(t, got)
+	assert.Zero(t, total)
+	for i := range 2 {
+		l.Add(Entry{Code: i})
+	}
+	got, total = l.Since(0, nil)
+	assert.Equal(t, []Entry{{Code: 0}, {Code: 1}}, got)
+	assert.Equal(t, 2, total)
+	for i := 2; i < 5; i++ {
+		l.Add(Entry{Code: i})
+	}
+	got, total = l.Since(2, nil)
+	assert.Equal(t, []Entry{{Code: 2}, {Code: 3}, {Code: 4}}, got)
+	assert.Equal(t, 5, total)
+	l.Add(Entry{Code: 5})
+	l.Add(Entry{Code: 6})
+	got, total = l.Since(3, got[:0])
+	assert.Equal(t, []Entry{{Code: 4}, {Code: 5}, {Code: 6}}, got, "entry 3 was dropped")
+	assert.Equal(t, 7, total)
+	assert.Equal(t, 7, l.Total())
+}

@@ -217,3 +217,6 @@ func (f *veFace) sendStatus(self uint8) {
 }
 
 const celsiusToKelvin = 273.15
+
+// Address is the NMEA 2000 source address the master uses on VE.Can (its claim's).
+func (m *Master) Address() uint8 { return m.face.claimer.Address() }

@@ -26,7 +26,11 @@ type Config struct {
 	// Series × Parallel batteries; strings of Series batteries in parallel.
 	Series, Parallel int
 	SOCPercent       float64
-	AmbientCelsius   float64
+	// SOCPercents, when set, gives each battery its own starting SOC (Series × Parallel of them).
+	SOCPercents []float64
+	// CellSpreadPercent spreads each battery's cells by up to ± this much SOC around its SOC.
+	CellSpreadPercent float64
+	AmbientCelsius    float64
 	// FirstSerial numbers the batteries FirstSerial, FirstSerial+1, …
 	FirstSerial uint32
 
@@ -46,6 +50,10 @@ type Config struct {
 	// Epoch is the wall-clock time at virtual time 0: the master's error times and the candump
 	// timestamps count from it. The default is fixed, so that runs repeat byte for byte.
 	Epoch time.Time
+	// Master and Plant, when set, change the master's and the plant's configuration after the
+	// system's defaults are in: settings, thresholds, capacitance.
+	Master func(*master.Config)
+	Plant  func(*plant.Config)
 }
 
 // DefaultConfig is the embedded default system: two LFP 24 V 280 Ah batteries in parallel at
@@ -119,6 +127,8 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 		return nil, fmt.Errorf("system: %d batteries: the battery bus addresses at most 64", cfg.Series*cfg.Parallel)
 	case cfg.BatteryTypes != nil && len(cfg.BatteryTypes) != cfg.Series*cfg.Parallel:
 		return nil, fmt.Errorf("system: %d battery types for %d batteries", len(cfg.BatteryTypes), cfg.Series*cfg.Parallel)
+	case cfg.SOCPercents != nil && len(cfg.SOCPercents) != cfg.Series*cfg.Parallel:
+		return nil, fmt.Errorf("system: %d SOCs for %d batteries", len(cfg.SOCPercents), cfg.Series*cfg.Parallel)
 	case cfg.Role == RoleMasterOnly && cfg.BatteryBus.Kind == canbus.KindMem:
 		return nil, errors.New("system: a master without batteries needs a battery bus others share (udp:// or a CAN interface)")
 	}
@@ -159,9 +169,18 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 			if cfg.BatteryTypes != nil {
 				typ = cfg.BatteryTypes[i]
 			}
-			b, err := battery.New(typ, cfg.FirstSerial+uint32(i), cfg.SOCPercent, cfg.AmbientCelsius, bus)
+			soc := cfg.SOCPercent
+			if cfg.SOCPercents != nil {
+				soc = cfg.SOCPercents[i]
+			}
+			b, err := battery.New(typ, cfg.FirstSerial+uint32(i), soc, cfg.AmbientCelsius, bus)
 			if err != nil {
 				return nil, err
+			}
+			if cfg.CellSpreadPercent != 0 {
+				if err := b.Module().SpreadSOC(cfg.CellSpreadPercent); err != nil {
+					return nil, err
+				}
 			}
 			s.Batteries = append(s.Batteries, b)
 			modules = append(modules, b)
@@ -169,6 +188,9 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 	}
 	pcfg := plant.ConfigFor(cfg.Series, cfg.BatteryType.NominalVolts()*float64(cfg.Series))
 	pcfg.AmbientCelsius = cfg.AmbientCelsius
+	if cfg.Plant != nil {
+		cfg.Plant(&pcfg)
+	}
 	p, err := plant.New(pcfg, modules)
 	if err != nil {
 		return nil, err
@@ -200,6 +222,9 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 		mcfg.InstanceBase = cfg.InstanceBase
 		mcfg.Memory = cfg.Memory
 		mcfg.External = cfg.External
+		if cfg.Master != nil {
+			cfg.Master(&mcfg)
+		}
 		if s.Master, err = master.New(mcfg, p, masterBat, masterVE); err != nil {
 			return nil, err
 		}

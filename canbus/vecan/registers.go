@@ -3,6 +3,8 @@ package vecan
 import (
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/lynxsim/lynxsim/firmware"
 )
@@ -365,4 +367,36 @@ func DefaultBroadcast(table func(Register) (RegisterInfo, bool)) []Register {
 		}
 	}
 	return out
+}
+
+// FindRegister finds a register by id (0x0FFF, 4095), full name (VE_REG_SOC) or the end of its
+// name after an underscore (SOC, soc), for people typing one. The error says what to give.
+func FindRegister(s string) (RegisterInfo, error) {
+	if v, err := strconv.ParseUint(s, 0, 16); err == nil {
+		if info, ok := LookupRegister(Register(v)); ok {
+			return info, nil
+		}
+		return RegisterInfo{}, fmt.Errorf("register %s is not in lynxsim's table (lynxsim decode lists the known ones by name)", s)
+	}
+	want := strings.ToUpper(s)
+	var matches []RegisterInfo
+	for _, r := range registerTable {
+		if r.Name == want {
+			return r, nil
+		}
+		if strings.HasSuffix(r.Name, "_"+want) {
+			matches = append(matches, r)
+		}
+	}
+	switch len(matches) {
+	case 1:
+		return matches[0], nil
+	case 0:
+		return RegisterInfo{}, fmt.Errorf("register %q is unknown: give an id such as 0x0FFF or a name such as VE_REG_SOC", s)
+	}
+	names := make([]string, len(matches))
+	for i, m := range matches {
+		names[i] = m.Name
+	}
+	return RegisterInfo{}, fmt.Errorf("register %q is ambiguous: %s", s, strings.Join(names, ", "))
 }

@@ -219,33 +219,11 @@ func parseAddress(flag, s string) (uint8, error) {
 // lookupRegister finds a register by id (0x0FFF, 4095), full name (VE_REG_SOC) or short name
 // (SOC, soc).
 func lookupRegister(s string) (vecan.RegisterInfo, error) {
-	if v, err := strconv.ParseUint(s, 0, 16); err == nil {
-		if info, ok := vecan.LookupRegister(vecan.Register(v)); ok {
-			return info, nil
-		}
-		return vecan.RegisterInfo{}, usage("register %s is not in lynxsim's table (lynxsim decode lists the known ones by name)", s)
+	info, err := vecan.FindRegister(s)
+	if err != nil {
+		return info, usage("%v", err)
 	}
-	want := strings.ToUpper(s)
-	var matches []vecan.RegisterInfo
-	for _, r := range vecan.Registers() {
-		if r.Name == want {
-			return r, nil
-		}
-		if strings.HasSuffix(r.Name, "_"+want) {
-			matches = append(matches, r)
-		}
-	}
-	switch len(matches) {
-	case 1:
-		return matches[0], nil
-	case 0:
-		return vecan.RegisterInfo{}, usage("register %q is unknown: give an id such as 0x0FFF or a name such as VE_REG_SOC", s)
-	}
-	var names []string
-	for _, m := range matches {
-		names = append(names, m.Name)
-	}
-	return vecan.RegisterInfo{}, usage("register %q is ambiguous: %s", s, strings.Join(names, ", "))
+	return info, nil
 }
 
 func vregRun(ctx context.Context, out io.Writer, o vregOptions, regArg, valueArg string) error {
