@@ -137,7 +137,7 @@ func (e *Expectation) parseError(w []string) error {
 	}
 	e.check = func(r *run) (bool, string) {
 		got := r.sys.Master.Error()
-		return got == want, fmt.Sprintf("#%d %s", got, got)
+		return got == want, got.String()
 	}
 	return nil
 }

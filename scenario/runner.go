@@ -50,7 +50,7 @@ func (f Failure) Error() string {
 type Sample struct {
 	At                            time.Duration
 	State                         events.State
-	Volts, Amps, SOC              float64
+	Volts, BusVolts, Amps, SOC    float64
 	MinCell, MaxCell              float64
 	MinTemp, MaxTemp              float64
 	CVL, CCL, DCL                 float64
@@ -336,15 +336,15 @@ func (r *run) finish() {
 
 func (r *run) sample() {
 	s := r.sys.Master.Snapshot()
-	smp := Sample{At: r.now, State: s.State, Volts: s.Volts, Amps: s.Amps, SOC: s.SOCPercent,
+	smp := Sample{At: r.now, State: s.State, Volts: s.Volts, BusVolts: r.sys.Plant.BusVolts(), Amps: s.Amps, SOC: s.SOCPercent,
 		MinCell: s.MinCellVolts, MaxCell: s.MaxCellVolts, MinTemp: s.MinCellCelsius, MaxTemp: s.MaxCellCelsius,
 		CVL: s.Limits.ChargeVolts.Value, CCL: s.Limits.ChargeAmps.Value, DCL: s.Limits.DischargeAmps.Value,
 		AllowCharge: s.Flags.Has(events.FlagAllowedToCharge), AllowDisch: s.Flags.Has(events.FlagAllowedToDischarge),
 		ContactorClosed: s.ContactorClosed, ErrorCode: s.Error,
 		ChargeReason: s.Limits.ChargeAmps.Reason, DischargeReason: s.Limits.DischargeAmps.Reason}
 	r.res.Samples = append(r.res.Samples, smp)
-	r.trace("sample V=%s I=%s SOC=%s cells=%s..%s T=%s..%s CVL=%s CCL=%s DCL=%s flags=0x%08X",
-		num(s.Volts, 2), num(s.Amps, 1), num(s.SOCPercent, 2), num(s.MinCellVolts, 3), num(s.MaxCellVolts, 3),
+	r.trace("sample V=%s bus=%s I=%s SOC=%s cells=%s..%s T=%s..%s CVL=%s CCL=%s DCL=%s flags=0x%08X",
+		num(s.Volts, 2), num(smp.BusVolts, 2), num(s.Amps, 1), num(s.SOCPercent, 2), num(s.MinCellVolts, 3), num(s.MaxCellVolts, 3),
 		num(s.MinCellCelsius, 1), num(s.MaxCellCelsius, 1), num(smp.CVL, 2), num(smp.CCL, 1), num(smp.DCL, 1), uint32(s.Flags))
 }
 
