@@ -75,7 +75,7 @@ const (
 	plotWidth  = 900
 	plotHeight = 120
 	marginLeft = 60
-	marginTop  = 18
+	marginTop  = 24
 	bandHeight = 26
 )
 

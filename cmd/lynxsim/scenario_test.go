@@ -1,0 +1,99 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lynxsim/lynxsim/canbus"
+)
+
+const suite = "../../testdata/scenarios"
+
+func TestScenarioRun(t *testing.T) {
+	dir := t.TempDir()
+	report := filepath.Join(dir, "r.html")
+	dump := filepath.Join(dir, "run.log")
+	code, out, errOut := runCLI(t, "scenario", "run", filepath.Join(suite, "interlock.scen"), "--firmware", "1.32", "--report", report, "--candump", dump)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "1 runs, 1 passed, 0 failed")
+	page, err := os.ReadFile(report)
+	require.NoError(t, err)
+	assert.Contains(t, string(page), "interlock opens the contactor directly")
+	f, err := os.Open(dump)
+	require.NoError(t, err)
+	defer f.Close()
+	lr := canbus.NewLogReader(f)
+	buses := map[string]int{}
+	for {
+		rec, err := lr.Next()
+		if err != nil {
+			break
+		}
+		buses[rec.Interface]++
+	}
+	assert.Len(t, buses, 2, "both buses recorded: %v", buses)
+}
+
+// A failing scenario exits 1 with file:line of each failed expectation.
+func TestScenarioRunFailure(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "wrong.scen")
+	require.NoError(t, os.WriteFile(file, []byte("name wrong\nbank LFP-24V-280Ah 1s1p\nat 0s expect state running within 15s\nat 20s expect state error\n"), 0o644))
+	code, out, errOut := runCLI(t, "scenario", "run", file)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, file+":4: v1.38: at 20s expect state error: saw running")
+	assert.Contains(t, errOut, "1 of 1 scenario runs failed")
+}
+
+func TestScenarioBadInput(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.scen")
+	require.NoError(t, os.WriteFile(bad, []byte("name x\nbank LFP-24V-280Ah 1s1p\nat 0s dance\n"), 0o644))
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"scenario", "run", bad}, "bad.scen:3: unknown action \"dance\""},
+		{[]string{"scenario", "run", "/nonexistent.scen"}, "no such file"},
+		{[]string{"scenario", "run", filepath.Join(suite, "interlock.scen"), "--firmware", "1.99"}, "--firmware \"1.99\": firmware v1.99 was never released"},
+		{[]string{"scenario", "test", t.TempDir()}, "no *.scen files"},
+		{[]string{"scenario", "test", suite, "--shard", "5/4"}, "--shard \"5/4\": want I/N"},
+	} {
+		code, _, errOut := runCLI(t, tt.args...)
+		assert.Equal(t, 2, code, "%v: %s", tt.args, errOut)
+		assert.Contains(t, errOut, tt.want)
+		assert.Equal(t, 1, strings.Count(strings.TrimSpace(errOut), "\n")+1, "one line: %q", errOut)
+	}
+}
+
+// Shards split a suite without overlap or gap; the table lists each run.
+func TestScenarioTestShards(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(suite, "*.scen"))
+	require.NoError(t, err)
+	seen := map[string]int{}
+	for _, shard := range []string{"1/3", "2/3", "3/3"} {
+		got, err := shardOf(files, shard)
+		require.NoError(t, err)
+		for _, f := range got {
+			seen[f]++
+		}
+	}
+	assert.Len(t, seen, len(files))
+	for f, n := range seen {
+		assert.Equal(t, 1, n, f)
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"interlock.scen", "soc-write.scen"} {
+		src, err := os.ReadFile(filepath.Join(suite, name))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), src, 0o644))
+	}
+	code, out, errOut := runCLI(t, "scenario", "test", dir, "--shard", "2/2")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "soc-write")
+	assert.NotContains(t, out, "interlock")
+	assert.Contains(t, errOut, "[1/3] soc-write@v1.08 pass")
+}
