@@ -54,6 +54,9 @@ type Config struct {
 	// system's defaults are in: settings, thresholds, capacitance.
 	Master func(*master.Config)
 	Plant  func(*plant.Config)
+
+	// replay: the battery bus is in memory and a replay (Replay) feeds it.
+	replay bool
 }
 
 // DefaultConfig is the embedded default system: two LFP 24 V 280 Ah batteries in parallel at
@@ -129,7 +132,7 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 		return nil, fmt.Errorf("system: %d battery types for %d batteries", len(cfg.BatteryTypes), cfg.Series*cfg.Parallel)
 	case cfg.SOCPercents != nil && len(cfg.SOCPercents) != cfg.Series*cfg.Parallel:
 		return nil, fmt.Errorf("system: %d SOCs for %d batteries", len(cfg.SOCPercents), cfg.Series*cfg.Parallel)
-	case cfg.Role == RoleMasterOnly && cfg.BatteryBus.Kind == canbus.KindMem:
+	case cfg.Role == RoleMasterOnly && cfg.BatteryBus.Kind == canbus.KindMem && !cfg.replay:
 		return nil, errors.New("system: a master without batteries needs a battery bus others share (udp:// or a CAN interface)")
 	}
 	s := &System{Network: &canbus.Network{}, cfg: cfg}

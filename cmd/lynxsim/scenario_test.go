@@ -97,3 +97,40 @@ func TestScenarioTestShards(t *testing.T) {
 	assert.NotContains(t, out, "interlock")
 	assert.Contains(t, errOut, "[1/3] soc-write@v1.08 pass")
 }
+
+// lynxsim replay: a recording's battery traffic drives a master; its GX-visible behaviour follows
+// the recorded master's on the same firmware and parts from it on another (v1.07 has no contactor
+// check).
+func TestReplayCommand(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "run.log")
+	code, _, errOut := runCLI(t, "run", "--duration", "40s", "--speed", "max", "--load-amps", "0", "--candump", log)
+	require.Equal(t, 0, code, errOut)
+
+	replayed := filepath.Join(dir, "replayed.log")
+	code, out, errOut := runCLI(t, "replay", log, "--compare", log, "--candump", replayed)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "2 batteries, state Running")
+	assert.Contains(t, out, "changes match")
+	_, err := os.Stat(replayed)
+	assert.NoError(t, err)
+
+	code, out, errOut = runCLI(t, "replay", log, "--compare", log, "--firmware", "1.07")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "differs")
+	assert.Contains(t, errOut, "the replay parts from")
+
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"replay", filepath.Join(dir, "none.log")}, "no such file"},
+		{[]string{"replay", log, "--interface", "can9"}, "no battery frames on interface \"can9\""},
+		{[]string{"replay", log, "--compare", log, "--vecan-interface", "can9"}, "no state, error or flags broadcasts"},
+		{[]string{"replay", log, "--firmware", "2.00"}, "never released"},
+	} {
+		code, _, errOut := runCLI(t, tt.args...)
+		assert.Equal(t, 2, code, "%v: %s", tt.args, errOut)
+		assert.Contains(t, errOut, tt.want)
+	}
+}
