@@ -113,9 +113,9 @@ func masterCommand(name string) Action {
 func parseCurrent(w []string) (Action, error) {
 	set := func(r *run, p plant.Profile) {
 		if w[0] == "charger" {
-			r.sys.Plant.SetCharger(p)
+			r.setCharger(p)
 		} else {
-			r.sys.Plant.SetLoad(p)
+			r.setLoad(p)
 		}
 	}
 	switch {

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -19,4 +20,34 @@ func BenchmarkDefaultSystemHour(b *testing.B) {
 		sys.Close()
 	}
 	b.ReportMetric(float64(b.N)*time.Hour.Seconds()/b.Elapsed().Seconds(), "x_realtime")
+}
+
+// BenchmarkScenarioLongest runs the suite's longest scenario (by simulated time) on its first
+// version, expectations and trace included, and reports simulated seconds per wall second. The
+// project's aim is 10 000 × real time for an 8-battery bank (issue 10).
+func BenchmarkScenarioLongest(b *testing.B) {
+	files, err := filepath.Glob(filepath.Join(suiteDir, "*.scen"))
+	if err != nil || len(files) == 0 {
+		b.Fatal("no scenarios", err)
+	}
+	var longest *Script
+	for _, f := range files {
+		s, err := ParseFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if longest == nil || s.Duration > longest.Duration {
+			longest = s
+		}
+	}
+	v := versionsOf(longest)[0]
+	b.Logf("%s on %v: %v simulated, %d batteries", longest.File, v, longest.Duration, longest.Bank.Series*longest.Bank.Parallel)
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := Run(context.Background(), longest, v, RunOptions{})
+		if err != nil || !res.Passed() {
+			b.Fatal(err, res.Failures)
+		}
+	}
+	b.ReportMetric(float64(b.N)*longest.Duration.Seconds()/b.Elapsed().Seconds(), "x_realtime")
 }

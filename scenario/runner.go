@@ -161,6 +161,10 @@ func Run(ctx context.Context, s *Script, v firmware.Version, opts RunOptions) (*
 	}
 	sort.SliceStable(r.steps, func(i, j int) bool { return r.steps[i].At < r.steps[j].At })
 	r.res.Trace = append(r.res.Trace, fmt.Sprintf("# %s on %v", s.Name, v))
+	if s.Plant.DVCC {
+		r.setCharger(plant.Constant(cfg.ChargerAmps))
+		r.setLoad(plant.Constant(cfg.LoadAmps))
+	}
 	sys.Loop.Add(r)
 	sys.Loop.RunFor(s.Duration)
 	r.finish()
@@ -195,8 +199,11 @@ type run struct {
 	newEvents     []events.Entry // logged since the last step
 	logTotal      int
 	lastState     events.State
-	stateKnown    bool
-	nextSample    time.Duration
+	// The master's limits as last read, for dvcc=on.
+	ccl, dcl                    float64
+	allowCharge, allowDischarge bool
+	stateKnown                  bool
+	nextSample                  time.Duration
 }
 
 // active is an expectation being checked.
@@ -261,6 +268,11 @@ func (r *run) Step(now time.Duration) {
 		r.active = append(r.active, &active{step: st, start: now})
 	}
 	r.checkActive(false)
+	if r.script.Plant.DVCC {
+		s := r.sys.Master.Snapshot()
+		r.ccl, r.dcl = s.Limits.ChargeAmps.Value, s.Limits.DischargeAmps.Value
+		r.allowCharge, r.allowDischarge = s.Flags.Has(events.FlagAllowedToCharge), s.Flags.Has(events.FlagAllowedToDischarge)
+	}
 }
 
 // checkActive checks the expectations in force; at the end of the run every open window closes.
@@ -371,6 +383,35 @@ func (r *run) note(format string, args ...any) { r.trace("note "+format, args...
 
 // formatAt writes a time as the timeline does: 0s, 1.5s, 10m0s, 1h0m0s.
 func formatAt(d time.Duration) string { return d.String() }
+
+// setCharger and setLoad give the plant a current profile; with dvcc=on it is limited by the
+// master's DVCC limits and allowed-to-charge/-discharge as the runner last read them (a step
+// late, as a GX is always later than that).
+func (r *run) setCharger(p plant.Profile) {
+	if !r.script.Plant.DVCC {
+		r.sys.Plant.SetCharger(p)
+		return
+	}
+	r.sys.Plant.SetCharger(plant.ProfileFunc(func(t time.Duration) float64 {
+		if !r.allowCharge || !(r.ccl > 0) {
+			return 0
+		}
+		return math.Min(p.At(t), r.ccl)
+	}))
+}
+
+func (r *run) setLoad(p plant.Profile) {
+	if !r.script.Plant.DVCC {
+		r.sys.Plant.SetLoad(p)
+		return
+	}
+	r.sys.Plant.SetLoad(plant.ProfileFunc(func(t time.Duration) float64 {
+		if !r.allowDischarge || !(r.dcl > 0) {
+			return 0
+		}
+		return math.Min(p.At(t), r.dcl)
+	}))
+}
 
 func (r *run) gxSend(f can.Frame) error { return r.gx.Send(f) }
 

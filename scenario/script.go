@@ -56,6 +56,11 @@ type PlantSpec struct {
 	LoadAmps, ChargerAmps float64
 	BusFarads             float64 // 0: the plant's default
 	LoadsOnBus            bool
+	// DVCC: the chargers and loads follow the master's limits, as inverter-chargers under a GX
+	// with DVCC do: the charge current at most CCL and none without allowed-to-charge, the
+	// discharge current at most DCL and none without allowed-to-discharge. Off, they are dumb:
+	// only the contactor stops them.
+	DVCC bool
 }
 
 // Setting is one master setting of the header (`set key=value`).
@@ -364,13 +369,21 @@ func (p *parser) parseBattery(w []string) error {
 	})
 }
 
-// parsePlant reads "plant [load=30A] [charger=0A] [capacitance=47mF] [loads=on-bus|on-contactor]".
+// parsePlant reads "plant [load=30A] [charger=0A] [capacitance=47mF] [loads=on-bus|on-contactor]
+// [dvcc=on|off]".
 func (p *parser) parsePlant(w []string) error {
 	ps := &p.s.Plant
 	return p.keyValues(w[1:], map[string]func(string) error{
 		"load":        func(v string) error { return quantityInto(v, "A", 0, 5000, &ps.LoadAmps) },
 		"charger":     func(v string) error { return quantityInto(v, "A", 0, 5000, &ps.ChargerAmps) },
 		"capacitance": func(v string) error { return quantityInto(v, "F", 1e-6, 100, &ps.BusFarads) },
+		"dvcc": func(v string) error {
+			if v != "on" && v != "off" {
+				return fmt.Errorf("%q: want on or off", v)
+			}
+			ps.DVCC = v == "on"
+			return nil
+		},
 		"loads": func(v string) error {
 			switch v {
 			case "on-bus":
