@@ -3,8 +3,11 @@ package scenario
 import (
 	"errors"
 	"fmt"
+	"math"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.einride.tech/can"
 
@@ -25,12 +28,13 @@ type actionFunc func(r *run) error
 func (f actionFunc) apply(r *run) error { return f(r) }
 
 // actionHelp lists the actions for error messages.
-const actionHelp = "start, stop, shutdown, restart, unlock, button [N], charger A | charger ramp A A D, load A | load ramp A A D, " +
+const actionHelp = "start, stop, shutdown, restart, unlock, button [N], charger A | charger ramp A A D | charger csv FILE, load …, " +
 	"user-charger A V, inject battery N|all FAULT [ARGS], clear battery N|all FAULT, inject plant FAULT [ARGS], clear plant FAULT, " +
 	"interlock open|closed, ambient TEMP [battery N], vreg set REG VALUE, vreg get REG, tool set KEY=VALUE, " +
 	"bus vecan|battery error-frame, bus vecan|battery send ID#DATA, update battery N BYTES [processor=P]"
 
-func parseAction(w []string) (Action, error) {
+// parseAction reads an action; dir is the scenario file's directory, for the files it names.
+func parseAction(w []string, dir string) (Action, error) {
 	switch w[0] {
 	case "start", "stop", "shutdown", "restart", "unlock":
 		if len(w) != 1 {
@@ -54,7 +58,7 @@ func parseAction(w []string) (Action, error) {
 			return nil
 		}), nil
 	case "charger", "load":
-		return parseCurrent(w)
+		return parseCurrent(w, dir)
 	case "user-charger":
 		if len(w) != 3 {
 			return nil, errors.New("user-charger A V: the current and the voltage of a charger on the user side")
@@ -109,8 +113,9 @@ func masterCommand(name string) Action {
 	})
 }
 
-// parseCurrent reads "charger 40A", "load 0A", "charger ramp 0A 40A 5m".
-func parseCurrent(w []string) (Action, error) {
+// parseCurrent reads "charger 40A", "load 0A", "charger ramp 0A 40A 5m" and "charger csv FILE
+// [linear]" (a plant CSV profile, seconds from the line's time; FILE relative to the scenario).
+func parseCurrent(w []string, dir string) (Action, error) {
 	set := func(r *run, p plant.Profile) {
 		if w[0] == "charger" {
 			r.setCharger(p)
@@ -125,6 +130,27 @@ func parseCurrent(w []string) (Action, error) {
 			return nil, fmt.Errorf("%s %q: want a current of zero or more, such as 40A", w[0], w[1])
 		}
 		return actionFunc(func(r *run) error { set(r, plant.Constant(a)); return nil }), nil
+	case (len(w) == 3 || len(w) == 4) && w[1] == "csv":
+		shape := plant.Stepped
+		if len(w) == 4 {
+			if w[3] != "linear" {
+				return nil, fmt.Errorf("%s csv FILE [linear]: %q", w[0], w[3])
+			}
+			shape = plant.Linear
+		}
+		path := w[2]
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
+		p, err := plant.LoadCSV(path, shape)
+		if err != nil {
+			return nil, err
+		}
+		return actionFunc(func(r *run) error {
+			start := r.now
+			set(r, plant.ProfileFunc(func(t time.Duration) float64 { return math.Max(0, p.At(t-start)) }))
+			return nil
+		}), nil
 	case len(w) == 5 && w[1] == "ramp":
 		from, err1 := parseQuantity(w[2], "A")
 		to, err2 := parseQuantity(w[3], "A")
@@ -141,7 +167,7 @@ func parseCurrent(w []string) (Action, error) {
 			return nil
 		}), nil
 	}
-	return nil, fmt.Errorf("%s A, or %s ramp FROM TO OVER", w[0], w[0])
+	return nil, fmt.Errorf("%s A, %s ramp FROM TO OVER, or %s csv FILE [linear]", w[0], w[0], w[0])
 }
 
 // parseFault reads "inject battery N|all FAULT [ARGS]", "clear battery N|all FAULT",

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -552,7 +553,7 @@ func (p *parser) parseTimeline(text string, w []string) error {
 		}
 		st.Expect = e
 	} else {
-		a, err := parseAction(w)
+		a, err := parseAction(w, filepath.Dir(p.s.File))
 		if err != nil {
 			return p.errorf("%v", err)
 		}

@@ -51,6 +51,8 @@ func TestParseErrors(t *testing.T) {
 		{"event for", header + "at 0s expect event \"x\" for 1m\n", "events and frames take within D"},
 		{"bad version range", header + "at 0s start [1.24]\n", "t.scen:3: version range [1.24]"},
 		{"duration too short", header + "duration 1m\nat 2m start\n", "past the duration"},
+		{"missing profile", header + "at 0s charger csv nothere.csv\n", "t.scen:3: plant: open nothere.csv"},
+		{"bad profile shape", header + "at 0s charger csv x.csv cubic\n", "t.scen:3: charger csv FILE [linear]"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse(strings.NewReader(tt.src), "t.scen")
