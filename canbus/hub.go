@@ -70,13 +70,22 @@ func (h *Hub) attach(listenOnly bool) *hubPort {
 	return p
 }
 
+// ReportError makes every attachment receive an error frame of class (the CAN_ERR_* bits of
+// linux/can/error.h, such as 0x40 for bus-off) at the next Deliver, as the kernel reports a
+// controller's errors on SocketCAN. It takes no bus time.
+func (h *Hub) ReportError(class uint32) {
+	h.pending = append(h.pending, pendingFrame{frame: can.Frame{ID: ErrFlag | class&^ErrFlag, Length: 8}})
+}
+
 // Deliver hands every frame sent since the previous call to every other open attachment, and
 // accounts its bit time.
 func (h *Hub) Deliver() {
 	for i := range h.pending {
 		pf := &h.pending[i]
-		h.totalBits += uint64(FrameBits(pf.frame))
-		h.totalFrame++
+		if !IsErrorFrame(pf.frame) {
+			h.totalBits += uint64(FrameBits(pf.frame))
+			h.totalFrame++
+		}
 		for _, p := range h.ports {
 			if p == pf.from || p.closed {
 				continue
@@ -127,6 +136,11 @@ func (p *hubPort) Send(f can.Frame) error {
 }
 
 func (p *hubPort) Receive(buf []can.Frame) []can.Frame {
+	for _, f := range p.inbox {
+		if IsErrorFrame(f) {
+			p.stats.ErrorFrames++
+		}
+	}
 	buf = append(buf, p.inbox...)
 	p.stats.Received += uint64(len(p.inbox))
 	p.inbox = p.inbox[:0]

@@ -72,3 +72,21 @@ func TestHubLoad(t *testing.T) {
 	assert.InDelta(t, float64(1000*bits)/250_000, h.Load(time.Second), 1e-12)
 	assert.Zero(t, h.Load(0))
 }
+
+// ReportError reaches every attachment as an error frame, and takes no bus time.
+func TestHubReportError(t *testing.T) {
+	h := NewHub("x")
+	a, b := h.Attach(), h.AttachListenOnly()
+	h.ReportError(0x40)
+	h.Deliver()
+	for _, p := range []Bus{a, b} {
+		got := p.Receive(nil)
+		if assert.Len(t, got, 1) {
+			assert.True(t, IsErrorFrame(got[0]))
+			assert.Equal(t, uint32(ErrFlag|0x40), got[0].ID)
+		}
+	}
+	assert.Zero(t, h.Frames())
+	assert.Zero(t, h.Bits())
+	assert.EqualValues(t, 1, a.Stats().ErrorFrames)
+}

@@ -222,6 +222,7 @@ func (m *Master) Start() {
 	m.off = false
 	m.strategyAtStart = m.strategySetting()
 	m.startedAt, m.chargerDetected = m.now, false
+	m.face.gone = false // a start brings a master silenced by bus errors back (known issue 1.13-09)
 	m.restartRegistration(batbus.ReleaseRestart)
 	m.fire(evStart)
 }

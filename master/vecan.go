@@ -35,6 +35,13 @@ type veFace struct {
 
 	tx      []can.Frame
 	payload []byte
+
+	// Bus errors (busErrors.go).
+	busOff        bool          // the controller went bus-off; from v1.25 the master waits it out
+	resumeAt      time.Duration // when a bus-off wait ends
+	gone          bool          // known issue 1.13-09: silent on VE.Can after bus errors
+	errorsSince   time.Duration // start of the window the error burst is counted in
+	errorsInBurst int
 }
 
 func newVEFace(m *Master) *veFace {
@@ -88,6 +95,7 @@ func (f *veFace) step(now time.Duration) {
 			f.tx = append(f.tx, hb.Frame(self))
 		}
 	}
+	f.tx = f.afterBusErrors(now, f.tx)
 	for _, fr := range f.tx {
 		m.send(m.veCan, fr)
 	}
@@ -98,7 +106,7 @@ func (f *veFace) receive(now time.Duration, fr can.Frame) {
 	m := f.m
 	switch {
 	case canbus.IsErrorFrame(fr):
-		m.counters.VECanErrorFrames++
+		f.onErrorFrame(now, fr)
 		return
 	case !fr.IsExtended:
 		// 11-bit frames have no meaning on VE.Can (changelog 1.16-01: "11-bit messages are

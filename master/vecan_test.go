@@ -11,6 +11,7 @@ import (
 	"github.com/lynxsim/lynxsim/canbus/n2k"
 	"github.com/lynxsim/lynxsim/canbus/vecan"
 	"github.com/lynxsim/lynxsim/events"
+	"github.com/lynxsim/lynxsim/firmware"
 )
 
 const gxAddress = 0x20
@@ -299,4 +300,83 @@ func TestToolSettingBroadcast_1_34_06(t *testing.T) {
 			assert.EqualValues(t, 1, val&0xFF)
 		})
 	}
+}
+
+// errorFrame has the kernel report an error of class on the rig's VE.Can.
+func (r *rig) errorFrame(class uint32) { r.ve.ReportError(class) }
+
+// Changelog 1.25-06: from v1.25 a bus-off silences the master until the bus is back, and it then
+// claims its address again; v1.24 transmits on regardless and claims nothing.
+func TestBusOff_1_25_06(t *testing.T) {
+	for _, tt := range []struct {
+		version string
+		handled bool
+	}{
+		{"1.24", false},
+		{"1.25", true},
+	} {
+		t.Run(tt.version, func(t *testing.T) {
+			r := running(t, tt.version)
+			r.errorFrame(canErrBusOff)
+			r.advance(2 * step) // what was on its way before the error arrives
+			r.veFrames = r.veFrames[:0]
+			r.advance(busOffWait / 2)
+			assert.Equal(t, !tt.handled, len(r.veFrames) > 0, "silent during the bus-off wait")
+			r.veFrames = r.veFrames[:0]
+			r.advance(busOffWait)
+			claims := 0
+			for _, f := range r.veFrames {
+				if n2k.ParseCANID(f.ID).PGN == n2k.PGNAddressClaim {
+					claims++
+				}
+			}
+			assert.Equal(t, tt.handled, claims == 1, "claims again when back: %d", claims)
+			assert.EqualValues(t, 1, r.m.Counters().VECanErrorFrames)
+			r.errorFrame(canErrBusOff)
+			r.advance(step)
+			r.errorFrame(canErrRestarted) // the controller reports its restart: back at once
+			r.veFrames = r.veFrames[:0]
+			r.advance(5 * step)
+			assert.NotEmpty(t, r.veFrames)
+		})
+	}
+}
+
+// Known issue 1.13-09, opted in: a burst of bus errors (a GX rebooting) silences a v1.13 master on
+// VE.Can until it is started again; v1.14 fixed it (1.14-01) and stays.
+func TestDisappearsAfterBusErrors_1_13_09_1_14_01(t *testing.T) {
+	for _, tt := range []struct {
+		version string
+		gone    bool
+	}{
+		{"1.13", true},
+		{"1.14", false},
+	} {
+		t.Run(tt.version, func(t *testing.T) {
+			p, err := firmware.NewProfile(firmware.MustParse(tt.version), firmware.WithKnownIssues("1.13-09"))
+			require.NoError(t, err)
+			r := newRig(t, tt.version, func(c *Config) { c.Firmware = p })
+			r.advance(step)
+			r.registerAndReport(1)
+			r.advance(time.Second)
+			require.Equal(t, events.StateRunning, r.m.State())
+			for range goneErrorBurst {
+				r.errorFrame(0x004) // controller problems
+			}
+			r.advance(step)
+			r.veFrames = r.veFrames[:0]
+			r.advance(10 * time.Second)
+			assert.Equal(t, tt.gone, len(r.veFrames) == 0)
+			assert.Equal(t, events.StateRunning, r.m.State(), "the master itself runs on")
+		})
+	}
+	// Not opted in, v1.13 stays too.
+	r := running(t, "1.13")
+	for range goneErrorBurst {
+		r.errorFrame(0x004)
+	}
+	r.advance(step)
+	r.veFrames = r.veFrames[:0]
+	r.advance(5 * time.Second)
+	assert.NotEmpty(t, r.veFrames)
 }

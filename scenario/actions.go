@@ -12,7 +12,6 @@ import (
 	"go.einride.tech/can"
 
 	"github.com/lynxsim/lynxsim/battery"
-	"github.com/lynxsim/lynxsim/canbus"
 	"github.com/lynxsim/lynxsim/canbus/vecan"
 	"github.com/lynxsim/lynxsim/master"
 	"github.com/lynxsim/lynxsim/plant"
@@ -31,7 +30,7 @@ func (f actionFunc) apply(r *run) error { return f(r) }
 const actionHelp = "start, stop, shutdown, restart, unlock, button [N], charger A | charger ramp A A D | charger csv FILE, load …, " +
 	"user-charger A V, inject battery N|all FAULT [ARGS], clear battery N|all FAULT, inject plant FAULT [ARGS], clear plant FAULT, " +
 	"interlock open|closed, ambient TEMP [battery N], vreg set REG VALUE, vreg get REG, tool set KEY=VALUE, " +
-	"bus vecan|battery error-frame, bus vecan|battery send ID#DATA, update battery N BYTES [processor=P]"
+	"bus vecan|battery error-frame [CLASS], bus vecan|battery send ID#DATA, update battery N BYTES [processor=P]"
 
 // parseAction reads an action; dir is the scenario file's directory, for the files it names.
 func parseAction(w []string, dir string) (Action, error) {
@@ -370,20 +369,41 @@ func parseTool(w []string) (Action, error) {
 // notation): frames another node puts on a bus.
 func parseBus(w []string) (Action, error) {
 	if len(w) < 3 || (w[1] != "vecan" && w[1] != "battery") {
-		return nil, errors.New("bus vecan|battery error-frame, or bus vecan|battery send ID#DATA")
+		return nil, errors.New("bus vecan|battery error-frame [CLASS], or bus vecan|battery send ID#DATA")
+	}
+	onVECan := w[1] == "vecan"
+	hubName := BatteryBusHub
+	if onVECan {
+		hubName = VECanHub
 	}
 	var f can.Frame
 	switch {
-	case w[2] == "error-frame" && len(w) == 3:
-		f = can.Frame{ID: canbus.ErrFlag | 0x004, IsExtended: true, Length: 8} // controller problems
+	case w[2] == "error-frame" && (len(w) == 3 || len(w) == 4):
+		// The kernel's report of a controller error: CAN_ERR_CRTL (0x004) unless a class is given,
+		// such as 0x040 for bus-off (linux/can/error.h).
+		class := uint64(0x004)
+		if len(w) == 4 {
+			var err error
+			if class, err = strconv.ParseUint(w[3], 0, 29); err != nil || class == 0 {
+				return nil, fmt.Errorf("error-frame class %q: want the CAN_ERR_* bits, such as 0x040 for bus-off", w[3])
+			}
+		}
+		return actionFunc(func(r *run) error {
+			for _, h := range r.sys.Network.Hubs() {
+				if h.Name() == hubName {
+					h.ReportError(uint32(class))
+					return nil
+				}
+			}
+			return fmt.Errorf("bus %s is not in memory: error frames are injected into in-memory buses only", w[1])
+		}), nil
 	case w[2] == "send" && len(w) == 4:
 		if err := f.UnmarshalString(w[3]); err != nil {
 			return nil, fmt.Errorf("bus send %q: %v (candump notation, such as 1CEF5020#669902FF0F)", w[3], err)
 		}
 	default:
-		return nil, errors.New("bus vecan|battery error-frame, or bus vecan|battery send ID#DATA")
+		return nil, errors.New("bus vecan|battery error-frame [CLASS], or bus vecan|battery send ID#DATA")
 	}
-	onVECan := w[1] == "vecan"
 	return actionFunc(func(r *run) error {
 		if onVECan {
 			return r.gxSend(f)

@@ -75,6 +75,17 @@ func (c *Claimer) Start(now time.Duration) can.Frame {
 	return c.claimFrame()
 }
 
+// Reclaim announces the current address again, as a node does when it comes back to the bus (after
+// a bus-off): the claim window starts over. A node that lost its address starts from its
+// preferred one.
+func (c *Claimer) Reclaim(now time.Duration) can.Frame {
+	if c.lost || !c.started {
+		return c.Start(now)
+	}
+	c.claimedAt = now
+	return c.claimFrame()
+}
+
 // Address returns the current source address: the one claimed or being claimed, NullSource
 // before Start and after losing.
 func (c *Claimer) Address() uint8 { return c.address }
