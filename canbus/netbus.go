@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"time"
 
 	"go.einride.tech/can"
 	"go.einride.tech/can/pkg/socketcan"
@@ -24,7 +25,10 @@ type netBus struct {
 	conn       net.Conn
 	tx         *socketcan.Transmitter
 	listenOnly bool
-	outbox     chan can.Frame
+	// redial, when set, opens the transport again after it failed (an interface that went down
+	// or away); the reader retries every redialPeriod until it succeeds or the bus is closed.
+	redial func() (net.Conn, error)
+	outbox chan can.Frame
 	// echo, when set, removes this attachment's own frames from what it receives: UDP multicast
 	// loops every datagram back to its sender, while a raw CAN socket does not.
 	echo *echoFilter
@@ -32,14 +36,18 @@ type netBus struct {
 	mu     sync.Mutex
 	inbox  []can.Frame
 	stats  Stats
-	err    error
+	err    error // the transport's failure; nil while it works (again, after a reconnect)
 	closed bool
 	done   chan struct{}
 	wg     sync.WaitGroup
 }
 
-func newNetBus(conn net.Conn, listenOnly bool, echo *echoFilter) *netBus {
+// redialPeriod is how often a failed SocketCAN attachment tries to open its interface again.
+const redialPeriod = 500 * time.Millisecond
+
+func newNetBus(conn net.Conn, listenOnly bool, echo *echoFilter, redial func() (net.Conn, error)) *netBus {
 	b := &netBus{
+		redial:     redial,
 		conn:       conn,
 		tx:         socketcan.NewTransmitter(conn),
 		listenOnly: listenOnly,
@@ -56,9 +64,61 @@ func newNetBus(conn net.Conn, listenOnly bool, echo *echoFilter) *netBus {
 	return b
 }
 
+// read receives until the transport fails; then, where it can redial, it waits for the
+// interface to come back and receives on the new connection.
 func (b *netBus) read() {
 	defer b.wg.Done()
-	rx := socketcan.NewReceiver(b.conn)
+	for {
+		b.mu.Lock()
+		conn := b.conn
+		b.mu.Unlock()
+		err := b.receive(conn)
+		b.fail(err)
+		if b.redial == nil || !b.reconnect() {
+			return
+		}
+	}
+}
+
+func (b *netBus) isClosed() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.closed
+}
+
+// reconnect redials until it succeeds (true) or the bus is closed (false).
+func (b *netBus) reconnect() bool {
+	t := time.NewTicker(redialPeriod)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.done:
+			return false
+		case <-t.C:
+		}
+		conn, err := b.redial()
+		if err != nil {
+			continue
+		}
+		b.mu.Lock()
+		if b.closed {
+			b.mu.Unlock()
+			conn.Close()
+			return false
+		}
+		old := b.conn
+		b.conn, b.tx = conn, socketcan.NewTransmitter(conn)
+		b.err = nil
+		b.stats.Reconnects++
+		b.mu.Unlock()
+		old.Close()
+		return true
+	}
+}
+
+// receive reads frames from conn into the inbox until conn fails, and returns why.
+func (b *netBus) receive(conn net.Conn) error {
+	rx := socketcan.NewReceiver(conn)
 	for rx.Receive() {
 		var f can.Frame
 		if rx.HasErrorFrame() {
@@ -80,7 +140,10 @@ func (b *netBus) read() {
 		}
 		b.mu.Unlock()
 	}
-	b.fail(rx.Err())
+	if err := rx.Err(); err != nil {
+		return err
+	}
+	return io.EOF
 }
 
 func (b *netBus) write() {
@@ -93,24 +156,38 @@ func (b *netBus) write() {
 			if b.echo != nil {
 				b.echo.sent(f)
 			}
-			if err := b.tx.TransmitFrame(context.Background(), f); err != nil {
+			b.mu.Lock()
+			tx, down := b.tx, b.err != nil
+			b.mu.Unlock()
+			if down {
+				// The interface is gone: frames are dropped and counted, not queued for its return.
 				b.mu.Lock()
 				b.stats.Dropped++
 				b.mu.Unlock()
-				if errors.Is(err, net.ErrClosed) {
+				continue
+			}
+			if err := tx.TransmitFrame(context.Background(), f); err != nil {
+				b.mu.Lock()
+				b.stats.Dropped++
+				closed := b.closed
+				b.mu.Unlock()
+				if closed {
 					return
 				}
-				b.fail(err)
+				if !errors.Is(err, net.ErrClosed) {
+					b.fail(err)
+				}
 			}
 		}
 	}
 }
 
-// fail records the first transport error, unless it is the one Close itself causes.
+// fail records a transport error, unless it is the one Close itself causes; it stands until a
+// reconnect clears it.
 func (b *netBus) fail(err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if err == nil || b.closed || errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) {
+	if err == nil || b.closed {
 		return
 	}
 	if b.err == nil {
@@ -159,7 +236,8 @@ func (b *netBus) Stats() Stats {
 	return b.stats
 }
 
-// Err returns the first error the transport reported, or nil while it is healthy.
+// Err returns the error the transport failed with, or nil while it works (again, after a
+// reconnect: Stats.Reconnects counts them).
 func (b *netBus) Err() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -225,7 +303,11 @@ func dialSocketCAN(ctx context.Context, iface string, listenOnly bool) (Bus, err
 	if err != nil {
 		return nil, fmt.Errorf("open CAN interface %s: %v: check that SocketCAN is available and the interface is up", iface, err)
 	}
-	return newNetBus(conn, listenOnly, nil), nil
+	// An interface that goes down (or away and back, a USB adapter unplugged) is opened again.
+	redial := func() (net.Conn, error) {
+		return socketcan.DialContext(context.Background(), "can", iface, socketcan.WithReceiveErrorFrames())
+	}
+	return newNetBus(conn, listenOnly, nil, redial), nil
 }
 
 // dialUDP joins einride's UDP multicast CAN emulator at address (host:port).
@@ -234,5 +316,5 @@ func dialUDP(ctx context.Context, address string, listenOnly bool) (Bus, error) 
 	if err != nil {
 		return nil, fmt.Errorf("join UDP multicast bus %s: %v: check that a multicast-capable interface (loopback will do) is up", address, err)
 	}
-	return newNetBus(conn, listenOnly, &echoFilter{}), nil
+	return newNetBus(conn, listenOnly, &echoFilter{}, nil), nil
 }

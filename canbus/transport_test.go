@@ -2,12 +2,15 @@ package canbus
 
 import (
 	"context"
+	"errors"
+	"net"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.einride.tech/can"
+	"go.einride.tech/can/pkg/socketcan"
 )
 
 func TestParseSpec(t *testing.T) {
@@ -105,4 +108,48 @@ func TestUDPMulticast(t *testing.T) {
 	assert.Equal(t, []can.Frame{frame(0x123, 4)}, gotA)
 	assert.Equal(t, []can.Frame{frame(0x19F21450, 1, 2, 3)}, gotB)
 	assert.Equal(t, uint64(1), a.Stats().Sent)
+}
+
+// A network attachment whose transport fails (an interface going down) reports the error, drops
+// what it is asked to send meanwhile, opens the transport again, and receives on it: a logged
+// reconnect, never a hang.
+func TestNetBusReconnects(t *testing.T) {
+	near, far := net.Pipe()
+	conns := make(chan net.Conn, 1)
+	redial := func() (net.Conn, error) {
+		select {
+		case c := <-conns:
+			return c, nil
+		default:
+			return nil, errors.New("interface still down")
+		}
+	}
+	b := newNetBus(near, false, nil, redial)
+	defer b.Close()
+	tx := socketcan.NewTransmitter(far)
+	require.NoError(t, tx.TransmitFrame(context.Background(), can.Frame{ID: 0x123, Length: 1}))
+	require.Eventually(t, func() bool { return len(b.Receive(nil)) == 1 }, 2*time.Second, 5*time.Millisecond)
+
+	far.Close() // the interface goes away
+	require.Eventually(t, func() bool { return b.Err() != nil }, 2*time.Second, 5*time.Millisecond)
+	require.NoError(t, b.Send(can.Frame{ID: 0x456, Length: 1}))
+	require.Eventually(t, func() bool { return b.Stats().Dropped == 1 }, 2*time.Second, 5*time.Millisecond, "dropped while down")
+
+	near2, far2 := net.Pipe()
+	conns <- near2 // and comes back
+	require.Eventually(t, func() bool { return b.Err() == nil && b.Stats().Reconnects == 1 }, 3*time.Second, 10*time.Millisecond)
+	go func() { _ = socketcan.NewTransmitter(far2).TransmitFrame(context.Background(), can.Frame{ID: 0x124, Length: 1}) }()
+	require.Eventually(t, func() bool {
+		got := b.Receive(nil)
+		return len(got) == 1 && got[0].ID == 0x124
+	}, 2*time.Second, 5*time.Millisecond, "receives on the new transport")
+	// Close is prompt even while it would be redialling.
+	far2.Close()
+	done := make(chan struct{})
+	go func() { b.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		t.Fatal("Close hung")
+	}
 }

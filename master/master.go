@@ -418,7 +418,9 @@ func (m *Master) Step(now time.Duration) {
 }
 
 func (m *Master) send(bus canbus.Bus, f can.Frame) {
-	if err := bus.Send(f); err != nil {
+	// A listen-only attachment (a master watching a live system) refuses every frame: by
+	// design, not an error.
+	if err := bus.Send(f); err != nil && !errors.Is(err, canbus.ErrListenOnly) {
 		m.counters.SendErrors++
 	}
 }

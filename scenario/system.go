@@ -55,6 +55,10 @@ type Config struct {
 	Master func(*master.Config)
 	Plant  func(*plant.Config)
 
+	// ListenOnly opens every attachment on a real transport (SocketCAN, UDP) listen-only: lynxsim
+	// watches a live system and transmits nothing on it.
+	ListenOnly bool
+
 	// replay: the battery bus is in memory and a replay (Replay) feeds it.
 	replay bool
 }
@@ -101,11 +105,29 @@ type System struct {
 	Plant     *plant.Plant
 	Batteries []*battery.Battery
 
-	cfg       Config
-	attached  []canbus.Bus
-	recordErr func() error
-	follower  *masterFollower
+	cfg        Config
+	attached   []canbus.Bus
+	transports []Transport
+	recordErr  func() error
+	follower   *masterFollower
 }
+
+// Transport is a bus attachment on a real transport (SocketCAN or UDP), for watching its health.
+type Transport struct {
+	Name string // the role and the bus, such as "vecan vcan0"
+	Bus  canbus.Bus
+}
+
+// Err is the transport's failure, nil while it works.
+func (t Transport) Err() error {
+	if e, ok := t.Bus.(interface{ Err() error }); ok {
+		return e.Err()
+	}
+	return nil
+}
+
+// Transports returns the system's attachments on real transports.
+func (s *System) Transports() []Transport { return s.transports }
 
 // Firmware returns the emulated firmware version.
 func (s *System) Firmware() firmware.Version { return s.cfg.Firmware.Version() }
@@ -143,11 +165,17 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 		}
 	}()
 	open := func(spec canbus.Spec, hub string, bitrate int, opts ...canbus.OpenOption) (canbus.Bus, error) {
+		if cfg.ListenOnly && spec.Kind != canbus.KindMem {
+			opts = append(opts, canbus.ListenOnly())
+		}
 		b, err := s.Network.Open(ctx, spec, append([]canbus.OpenOption{canbus.DefaultName(hub), canbus.Bitrate(bitrate)}, opts...)...)
 		if err != nil {
 			return nil, err
 		}
 		s.attached = append(s.attached, b)
+		if spec.Kind != canbus.KindMem {
+			s.transports = append(s.transports, Transport{Name: hub + " " + spec.String(), Bus: b})
+		}
 		return b, nil
 	}
 	n := cfg.Series * cfg.Parallel

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/lynxsim/lynxsim/battery"
 	"github.com/lynxsim/lynxsim/canbus"
@@ -40,6 +41,9 @@ type runOptions struct {
 	remote      bool
 	stateDir    string
 	protocol    string
+	listenOnly  bool
+	bitrate     uint32 // VE.Can (or CAN-bus BMS) interface, 0: leave it
+	batBitrate  uint32 // battery-bus interface, 0: leave it
 }
 
 // newRunOptions returns the defaults of lynxsim run.
@@ -83,6 +87,7 @@ Buses are named as: ` + canbus.SpecHelp + `.`,
 	f.StringVar(&o.stateDir, "state-dir", "", "keep the master's non-volatile memory (SOC, settings, history) in this directory across runs")
 	f.BoolVar(&o.remote, "remote-batteries", false, "run the master and the DC side only: the batteries are elsewhere on --battery-bus (lynxsim batteries, or hardware speaking docs/battery-bus.md); --series and --parallel say how many")
 	f.Uint8Var(&o.instance, "battery-instance", 0, "battery and DC instance of the pack on VE.Can: 0, 32, 64 … 224 (+1, +2 carry the lowest and highest cells)")
+	addHILFlags(f, &o)
 	_ = cmd.RegisterFlagCompletionFunc("identity", cobra.FixedCompletions([]string{"lynx-ion", "master-lv"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("battery-type", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		var names []string
@@ -173,6 +178,16 @@ func (o runOptions) systemConfig() (scenario.Config, float64, error) {
 		}
 		cfg.Memory = store
 	}
+	cfg.ListenOnly = o.listenOnly
+	for _, b := range []struct {
+		flag string
+		rate uint32
+		spec canbus.Spec
+	}{{"--bitrate", o.bitrate, cfg.VECan}, {"--battery-bitrate", o.batBitrate, cfg.BatteryBus}} {
+		if b.rate != 0 && b.spec.Kind != canbus.KindSocketCAN {
+			return cfg, 0, usage("%s %d: only a SocketCAN interface has a bit rate to set, not %s", b.flag, b.rate, b.spec)
+		}
+	}
 	if o.remote {
 		if cfg.BatteryBus.Kind == canbus.KindMem {
 			return cfg, 0, usage("--remote-batteries: the batteries are in another process, so --battery-bus must be one it shares: udp://GROUP:PORT or a CAN interface")
@@ -194,6 +209,16 @@ func run(ctx context.Context, out io.Writer, o runOptions) (err error) {
 	cfg, speed, err := o.systemConfig()
 	if err != nil {
 		return err
+	}
+	if o.bitrate != 0 {
+		if err := canbus.SetBitrate(cfg.VECan.Name, o.bitrate); err != nil {
+			return usage("--bitrate: %v", err)
+		}
+	}
+	if o.batBitrate != 0 {
+		if err := canbus.SetBitrate(cfg.BatteryBus.Name, o.batBitrate); err != nil {
+			return usage("--battery-bitrate: %v", err)
+		}
 	}
 	sys, err := scenario.Build(ctx, cfg)
 	if err != nil {
@@ -243,4 +268,50 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// addHILFlags adds the flags of hardware in the loop to run and master.
+func addHILFlags(f *pflag.FlagSet, o *runOptions) {
+	f.BoolVar(&o.listenOnly, "listen-only", false, "transmit nothing on real interfaces (SocketCAN, UDP): watch a live system without taking part")
+	f.Uint32Var(&o.bitrate, "bitrate", 0, "set the --vecan interface's bit rate first (needs root): 250000 for VE.Can, 500000 for the CAN-bus BMS profile")
+	f.Uint32Var(&o.batBitrate, "battery-bitrate", 0, "set the --battery-bus interface's bit rate first (needs root)")
+}
+
+// newMasterCmd is the master alone, for hardware in the loop: real batteries (or lynxsim
+// batteries in another process) on a battery-bus interface, the GX on VE.Can.
+func newMasterCmd() *cobra.Command {
+	o := newRunOptions()
+	o.vecan, o.batteryBus, o.remote = "", "", true
+	cmd := &cobra.Command{
+		Use:   "master --battery-bus BUS --vecan BUS",
+		Short: "Run the master alone against batteries on a real battery bus (hardware in the loop)",
+		Long: `Run only the Lynx Ion BMS master and its DC side: the batteries are real, or lynxsim batteries in
+another process, on --battery-bus (a CAN interface or udp://), speaking docs/battery-bus.md.
+--series and --parallel say how many there are. Real time only.`,
+		Example: `  lynxsim master --battery-bus can1 --vecan can0 --bitrate 250000 --parallel 4
+  lynxsim master --battery-bus vcan1 --vecan vcan0 --listen-only`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.batteryBus == "" || o.vecan == "" {
+				return usage("master: give --battery-bus and --vecan, such as --battery-bus can1 --vecan can0")
+			}
+			return run(cmd.Context(), cmd.OutOrStdout(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.DurationVar(&o.duration, "duration", 0, "time to run, e.g. 90s or 2h (0: until Ctrl-C)")
+	f.StringVar(&o.firmware, "firmware", o.firmware, "firmware version to emulate, v1.07 to v1.38")
+	f.StringVar(&o.vecan, "vecan", "", "VE.Can bus: "+canbus.SpecHelp)
+	f.StringVar(&o.batteryBus, "battery-bus", "", "the batteries' bus: "+canbus.SpecHelp)
+	f.StringVar(&o.candump, "candump", "", "record both buses to this file in candump -L format")
+	f.StringVar(&o.batteryType, "battery-type", o.batteryType, "battery type of the bank (for its nominal voltage)")
+	f.IntVar(&o.series, "series", o.series, "batteries in series per string")
+	f.IntVar(&o.parallel, "parallel", o.parallel, "strings in parallel")
+	f.StringVar(&o.identity, "identity", o.identity, "NMEA 2000 identity: lynx-ion or master-lv (from v1.35)")
+	f.StringVar(&o.protocol, "protocol", o.protocol, "external port protocol: vecan, general or sma")
+	f.StringVar(&o.stateDir, "state-dir", "", "keep the master's non-volatile memory in this directory across runs")
+	f.StringVar(&o.epoch, "epoch", o.epoch, "wall-clock time of time 0: now, or RFC 3339")
+	f.Uint8Var(&o.instance, "battery-instance", 0, "battery and DC instance of the pack on VE.Can: 0, 32 … 224")
+	addHILFlags(f, &o)
+	return cmd
 }

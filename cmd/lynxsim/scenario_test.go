@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -128,6 +130,49 @@ func TestReplayCommand(t *testing.T) {
 		{[]string{"replay", log, "--interface", "can9"}, "no battery frames on interface \"can9\""},
 		{[]string{"replay", log, "--compare", log, "--vecan-interface", "can9"}, "no state, error or flags broadcasts"},
 		{[]string{"replay", log, "--firmware", "2.00"}, "never released"},
+	} {
+		code, _, errOut := runCLI(t, tt.args...)
+		assert.Equal(t, 2, code, "%v: %s", tt.args, errOut)
+		assert.Contains(t, errOut, tt.want)
+	}
+}
+
+// --listen-only: a master on a real transport that transmits nothing, not one frame, while it
+// runs; the same run without it is heard.
+func TestListenOnlySendsNothing(t *testing.T) {
+	for _, tt := range []struct {
+		listenOnly bool
+		heard      bool
+	}{{true, false}, {false, true}} {
+		spec, err := canbus.ParseSpec("udp://239.64.142.206:20111")
+		require.NoError(t, err)
+		var n canbus.Network
+		tap, err := n.Open(context.Background(), spec, canbus.ListenOnly())
+		require.NoError(t, err)
+		args := []string{"run", "--vecan", "udp://239.64.142.206:20111", "--duration", "2s", "--load-amps", "0"}
+		if tt.listenOnly {
+			args = append(args, "--listen-only")
+		}
+		code, out, errOut := runCLI(t, args...)
+		require.Equal(t, 0, code, errOut)
+		assert.Contains(t, out, "summary:")
+		time.Sleep(100 * time.Millisecond)
+		got := tap.Receive(nil)
+		tap.Close()
+		assert.Equal(t, tt.heard, len(got) > 0, "--listen-only=%v: %d frames heard", tt.listenOnly, len(got))
+	}
+}
+
+func TestHILFlagsBadInput(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"master"}, "master: give --battery-bus and --vecan"},
+		{[]string{"master", "--battery-bus", "mem", "--vecan", "mem"}, "--remote-batteries: the batteries are in another process"},
+		{[]string{"run", "--bitrate", "250000"}, "--bitrate 250000: only a SocketCAN interface has a bit rate to set, not mem"},
+		{[]string{"run", "--vecan", "can:nosuchcan7", "--bitrate", "250000", "--duration", "1s"}, "--bitrate: CAN interface nosuchcan7"},
+		{[]string{"run", "--vecan", "can:nosuchcan7", "--bitrate", "2000000", "--duration", "1s"}, "bit rate 2000000: want 1 to 1000000"},
 	} {
 		code, _, errOut := runCLI(t, tt.args...)
 		assert.Equal(t, 2, code, "%v: %s", tt.args, errOut)

@@ -23,6 +23,7 @@ type statusScreen struct {
 	lastState events.State
 	lastErr   events.ErrorCode
 	started   bool
+	busDown   map[string]bool
 }
 
 const refreshEvery = 250 * time.Millisecond
@@ -33,6 +34,7 @@ func newStatusScreen(out io.Writer, tty bool, sys *scenario.System) *statusScree
 
 // observe is called on the driver's goroutine between steps.
 func (s *statusScreen) observe(time.Duration) {
+	s.watchTransports()
 	snap := s.sys.Master.Snapshot()
 	if s.tty {
 		if time.Since(s.lastDraw) < refreshEvery {
@@ -45,6 +47,28 @@ func (s *statusScreen) observe(time.Duration) {
 	if !s.started || snap.State != s.lastState || snap.Error != s.lastErr {
 		s.started, s.lastState, s.lastErr = true, snap.State, snap.Error
 		fmt.Fprintln(s.out, s.line(snap))
+	}
+}
+
+// watchTransports logs a real bus going down and coming back (the transport reconnects by
+// itself): on a terminal the screen shows it; in a log, a line for each change.
+func (s *statusScreen) watchTransports() {
+	if s.busDown == nil {
+		s.busDown = map[string]bool{}
+	}
+	for _, t := range s.sys.Transports() {
+		err := t.Err()
+		if down := err != nil; down != s.busDown[t.Name] {
+			s.busDown[t.Name] = down
+			if s.tty {
+				continue
+			}
+			if down {
+				fmt.Fprintf(s.out, "%10s  bus %s down: %v: reconnecting\n", clock(s.sys.Loop.Now()), t.Name, err)
+			} else {
+				fmt.Fprintf(s.out, "%10s  bus %s back (reconnect %d)\n", clock(s.sys.Loop.Now()), t.Name, t.Bus.Stats().Reconnects)
+			}
+		}
 	}
 }
 
@@ -75,6 +99,14 @@ func (s *statusScreen) render(m master.Snapshot) string {
 	fmt.Fprintf(&b, "flags     0x%08X %s\n", uint32(m.Flags), m.Flags)
 	for _, h := range s.sys.Network.Hubs() {
 		fmt.Fprintf(&b, "bus %-6s %d frames, load %.1f %%\n", h.Name(), h.Frames(), 100*h.Load(m.At))
+	}
+	for _, t := range s.sys.Transports() {
+		st := t.Bus.Stats()
+		health := "up"
+		if err := t.Err(); err != nil {
+			health = "DOWN (" + err.Error() + "), reconnecting"
+		}
+		fmt.Fprintf(&b, "bus %s %s: sent %d, received %d, error frames %d, dropped %d, reconnects %d\n", t.Name, health, st.Sent, st.Received, st.ErrorFrames, st.Dropped, st.Reconnects)
 	}
 	return b.String()
 }
