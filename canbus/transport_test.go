@@ -138,7 +138,9 @@ func TestNetBusReconnects(t *testing.T) {
 	near2, far2 := net.Pipe()
 	conns <- near2 // and comes back
 	require.Eventually(t, func() bool { return b.Err() == nil && b.Stats().Reconnects == 1 }, 3*time.Second, 10*time.Millisecond)
-	go func() { _ = socketcan.NewTransmitter(far2).TransmitFrame(context.Background(), can.Frame{ID: 0x124, Length: 1}) }()
+	go func() {
+		_ = socketcan.NewTransmitter(far2).TransmitFrame(context.Background(), can.Frame{ID: 0x124, Length: 1})
+	}()
 	require.Eventually(t, func() bool {
 		got := b.Receive(nil)
 		return len(got) == 1 && got[0].ID == 0x124
