@@ -2,7 +2,6 @@ package canbus
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -166,6 +165,8 @@ func (b *netBus) write() {
 				b.mu.Unlock()
 				continue
 			}
+			// A failed write (ENOBUFS from a busy controller, ENETDOWN) loses the frame; only
+			// the reader decides that the transport is down, since a write error can pass.
 			if err := tx.TransmitFrame(context.Background(), f); err != nil {
 				b.mu.Lock()
 				b.stats.Dropped++
@@ -173,9 +174,6 @@ func (b *netBus) write() {
 				b.mu.Unlock()
 				if closed {
 					return
-				}
-				if !errors.Is(err, net.ErrClosed) {
-					b.fail(err)
 				}
 			}
 		}
@@ -305,6 +303,13 @@ func dialSocketCAN(ctx context.Context, iface string, listenOnly bool) (Bus, err
 	}
 	// An interface that goes down (or away and back, a USB adapter unplugged) is opened again.
 	redial := func() (net.Conn, error) {
+		ifc, err := net.InterfaceByName(iface)
+		if err != nil {
+			return nil, err
+		}
+		if ifc.Flags&net.FlagUp == 0 {
+			return nil, fmt.Errorf("interface %s is down", iface)
+		}
 		return socketcan.DialContext(context.Background(), "can", iface, socketcan.WithReceiveErrorFrames())
 	}
 	return newNetBus(conn, listenOnly, nil, redial), nil
