@@ -33,6 +33,7 @@ func SetBitrate(iface string, bitsPerSecond uint32) error {
 		return explain("setting", err)
 	}
 	if err := d.SetBitrate(bitsPerSecond); err != nil {
+		_ = d.SetUp() // leave the interface as it was found
 		return explain("setting", err)
 	}
 	if err := d.SetUp(); err != nil {

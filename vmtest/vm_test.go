@@ -65,7 +65,7 @@ func TestSocketCAN(t *testing.T) {
 	if !res.done {
 		t.Fatalf("the VM stopped before its tests ended (qemu: %v); console:\n%s", waitErr, res.log.String())
 	}
-	want := []string{"record", "vreg", "hil", "flood", "errors", "listen-only", "down-up", "realtime"}
+	want := []string{"record", "vreg", "hil", "flood", "errors", "listen-only", "down-up", "bad-input", "realtime"}
 	for _, name := range want {
 		t.Run(name, func(t *testing.T) {
 			why, failed := res.failed[name]

@@ -148,6 +148,22 @@ t_down_up() {
 	pass down-up
 }
 
+# Bad input on a real stack: a missing interface, and a bit rate for a vcan (which has none) through
+# netlink (einride candevice): one line each, exit status 2, nothing left running.
+t_bad_input() {
+	$L run --vecan vcan9 --duration 2s > /tmp/b1.out 2> /tmp/b1.err
+	rc=$?
+	[ "$rc" = 2 ] || { fail bad-input "missing interface: exit $rc: $(last /tmp/b1.err)"; return; }
+	grep -q "CAN interface vcan9 not found" /tmp/b1.err || { fail bad-input "missing interface: $(last /tmp/b1.err)"; return; }
+	[ "$(grep -c . /tmp/b1.err)" = 1 ] || { fail bad-input "not one line: $(last /tmp/b1.err 5)"; return; }
+	$L run --vecan vcan0 --bitrate 250000 --duration 2s > /tmp/b2.out 2> /tmp/b2.err
+	rc=$?
+	[ "$rc" = 2 ] || { fail bad-input "bit rate on vcan: exit $rc: $(last /tmp/b2.err)"; return; }
+	grep -q "vcan" /tmp/b2.err || { fail bad-input "bit rate on vcan: $(last /tmp/b2.err)"; return; }
+	ip link show vcan0 | grep -q "UP" || { fail bad-input "vcan0 left down by the refused bit rate"; return; }
+	pass bad-input
+}
+
 # Real-time quality: a minute of the default system; the host computes the jitter of PGN 127508
 # (every 1.5 s) from these candump timestamps, and lynxsim's CPU use from /proc.
 t_realtime() {
@@ -166,7 +182,7 @@ t_realtime() {
 	pass realtime
 }
 
-for t in t_record t_vreg t_hil t_flood t_errors t_listen_only t_down_up t_realtime; do
+for t in t_record t_vreg t_hil t_flood t_errors t_listen_only t_down_up t_bad_input t_realtime; do
 	echo "VMTEST RUN $t"
 	$t
 done
