@@ -105,6 +105,7 @@ func (m *Master) complete(event string, code events.ErrorCode) {
 		m.log.Add(events.Entry{At: m.now, Severity: events.SeverityError, Code: int(code), Message: code.String()})
 	}
 	m.storeOnLeave(event)
+	m.combined.goAhead = false // a combined master waits for a new start
 	m.fire(event)
 }
 
@@ -211,7 +212,10 @@ func (m *Master) storeOnLeave(event string) {
 
 // Stop takes the master to standby: contactor open through the opening sequence, the master
 // awake and reporting, waiting for Start.
-func (m *Master) Stop() { m.leave(evStop, events.ErrNone) }
+func (m *Master) Stop() {
+	m.combined.stopped = true // a combined master stopped on purpose does not start by itself
+	m.leave(evStop, events.ErrNone)
+}
 
 // Start starts a master in standby or shut down: it registers its batteries again and
 // pre-charges. An error state needs Restart.
@@ -220,6 +224,7 @@ func (m *Master) Start() {
 		return
 	}
 	m.off = false
+	m.combined.goAhead, m.combined.stopped = true, false // a start is the command a combined master waits for
 	m.strategyAtStart = m.strategySetting()
 	m.startedAt, m.chargerDetected = m.now, false
 	m.face.gone = false // a start brings a master silenced by bus errors back (known issue 1.13-09)

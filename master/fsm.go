@@ -35,6 +35,7 @@ const (
 	evStart      = "start"      // start command from standby or shutdown
 	evShutdown   = "shutdown"   // power down after the shutdown time
 	evRestart    = "restart"    // leave the error state and start again
+	evWait       = "wait"       // combined mode: batteries registered, wait in standby for a start
 	evUpdate     = "update"     // update a battery's firmware (from standby)
 	evUpdated    = "updated"    // the battery took its new firmware: register again
 )
@@ -56,6 +57,7 @@ func newFSM() *fsm.FSM {
 		{Name: evStop, Src: operating, Dst: stateStandby},
 		{Name: evStart, Src: []string{stateStandby, stateShutdown}, Dst: stateInitializing},
 		{Name: evRestart, Src: []string{stateError}, Dst: stateInitializing},
+		{Name: evWait, Src: []string{stateInitializing}, Dst: stateStandby},
 		{Name: evUpdate, Src: []string{stateStandby}, Dst: stateUpdating},
 		{Name: evUpdated, Src: []string{stateUpdating}, Dst: stateInitializing},
 		{Name: evShutdown, Src: append(append([]string(nil), awake...), stateError), Dst: stateShutdown},

@@ -130,7 +130,11 @@ const (
 // PressButton is one press of the start/stop button. A master that is off or in standby starts.
 func (m *Master) PressButton() {
 	if m.off || m.state == stateStandby {
-		m.Start()
+		if m.isCombined() && !m.off {
+			m.combinedStart("button")
+		} else {
+			m.Start()
+		}
 		m.buttonStart = true
 		return
 	}

@@ -278,6 +278,9 @@ func (m *Master) chargeBlockedReason() string {
 	if m.opening.active {
 		return "contactor opening"
 	}
+	if m.combinedHold() {
+		return "combined start-up wait"
+	}
 	if m.state != stateRunning {
 		return "not running"
 	}
@@ -290,6 +293,9 @@ func (m *Master) chargeBlockedReason() string {
 func (m *Master) dischargeBlockedReason() string {
 	if m.opening.active {
 		return "contactor opening"
+	}
+	if m.combinedHold() {
+		return "combined start-up wait"
 	}
 	if m.state != stateRunning {
 		return "not running"
@@ -312,7 +318,7 @@ func (m *Master) updateFlags() {
 	var f events.FlagSet
 	running := m.state == stateRunning
 	e := m.ext
-	if running && e.ok && !m.opening.active {
+	if running && e.ok && !m.opening.active && !m.combinedHold() {
 		f = f.Set(events.FlagAllowedToCharge, !m.atcCells.off && !m.blockCharge)
 		f = f.Set(events.FlagAllowedToDischarge, !m.atdCells.off && !m.blockDischarge)
 	}

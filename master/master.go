@@ -259,6 +259,7 @@ type Master struct {
 	history        history
 	daily          daily
 	update         update
+	combined       combined
 	ttgAvgAmps     float64
 	ttgAvgKnown    bool
 	opening        opening
@@ -354,6 +355,7 @@ func New(cfg Config, hw Hardware, batteryBus, veCan canbus.Bus) (*Master, error)
 	m.idleSince = -1
 	m.openCheckAt = -1
 	m.volatileStrategy = -1
+	m.combined.runningSince = -1
 	m.load()
 	m.veSettings = m.settings
 	m.face = newVEFace(m)
@@ -407,6 +409,7 @@ func (m *Master) Step(now time.Duration) {
 	m.updateFlags()
 	m.limits = m.computeLimits()
 	m.stepButton()
+	m.stepCombined()
 	m.stepChargeDetectAwake()
 	m.externalPrecharge()
 	m.track(now)

@@ -174,6 +174,8 @@ func (m *Master) Set(now time.Duration, reg vecan.Register, raw uint32) vecan.Ac
 		m.linkOverride.percent, m.linkOverride.until = float64(raw), now+linkTimeout
 	case vecan.RegLinkChargeCurrentLimit:
 		m.linkOverride.amps, m.linkOverride.until = float64(raw)/10, now+linkTimeout
+	case startStopRegister:
+		return m.startStop(raw)
 	case vecan.RegLynxIonSyncGroup:
 		m.settings.SyncGroup = uint8(raw)
 	case vecan.RegLynxIonStartupOnCharge:

@@ -393,6 +393,9 @@ func (m *Master) stepInitializing() {
 			m.socPct = m.storedSOC
 		}
 		m.socKnown = true
+		if m.waitForStart() {
+			return
+		}
 		m.beginPrecharge()
 	}
 }

@@ -83,6 +83,7 @@ func (f *veFace) step(now time.Duration) {
 	}
 	if self, ok := f.address(now); ok {
 		f.tx = f.publisher.Step(now, self, f.get, f.tx)
+		f.combinedFrames(now, self)
 		if now >= f.nextStatus {
 			f.nextStatus = now + statusPeriod
 			f.sendStatus(self)
@@ -130,6 +131,9 @@ func (f *veFace) receive(now time.Duration, fr can.Frame) {
 			f.serve(self, in)
 		}
 	case vecan.PGNVREG:
+		if f.fromOtherMaster(now, self, id, fr) {
+			return
+		}
 		before := len(f.tx)
 		f.tx = f.server.Handle(now, self, fr, f.tx)
 		f.sendLong(self)

@@ -52,7 +52,7 @@ func parseAction(w []string, dir string) (Action, error) {
 		}
 		return actionFunc(func(r *run) error {
 			for range n {
-				r.sys.Master.PressButton()
+				r.master().PressButton()
 			}
 			return nil
 		}), nil
@@ -70,7 +70,7 @@ func parseAction(w []string, dir string) (Action, error) {
 		if err != nil {
 			return nil, err
 		}
-		return actionFunc(func(r *run) error { r.sys.Plant.SetUserCharger(plant.Constant(a), v); return nil }), nil
+		return actionFunc(func(r *run) error { r.plant().SetUserCharger(plant.Constant(a), v); return nil }), nil
 	case "inject", "clear":
 		return parseFault(w)
 	case "interlock":
@@ -78,7 +78,7 @@ func parseAction(w []string, dir string) (Action, error) {
 			return nil, errors.New("interlock open|closed")
 		}
 		open := w[1] == "open"
-		return actionFunc(func(r *run) error { r.sys.Plant.SetInterlockOpen(open); return nil }), nil
+		return actionFunc(func(r *run) error { r.plant().SetInterlockOpen(open); return nil }), nil
 	case "ambient":
 		return parseAmbient(w)
 	case "vreg":
@@ -95,7 +95,7 @@ func parseAction(w []string, dir string) (Action, error) {
 
 func masterCommand(name string) Action {
 	return actionFunc(func(r *run) error {
-		m := r.sys.Master
+		m := r.master()
 		switch name {
 		case "start":
 			m.Start()
@@ -202,10 +202,10 @@ func parseFault(w []string) (Action, error) {
 			if err != nil {
 				return err
 			}
-			if err := f.Apply(r.sys.Plant); err != nil {
+			if err := f.Apply(r.plant()); err != nil {
 				return err
 			}
-			r.clears[key] = func() { f.Clear(r.sys.Plant) }
+			r.clears[key] = func() { f.Clear(r.plant()) }
 			return nil
 		}), nil
 	case "battery":
@@ -230,7 +230,7 @@ func parseFault(w []string) (Action, error) {
 			}
 		}
 		return actionFunc(func(r *run) error {
-			targets := r.sys.Batteries
+			targets := r.sys.Units[r.cur].Batteries
 			if n > 0 {
 				if n > len(targets) {
 					return fmt.Errorf("battery %d: the bank has %d", n, len(targets))
@@ -300,13 +300,14 @@ func parseAmbient(w []string) (Action, error) {
 		}
 	}
 	return actionFunc(func(r *run) error {
-		for i, b := range r.sys.Batteries {
+		bats := r.sys.Units[r.cur].Batteries
+		for i, b := range bats {
 			if n == 0 || n == i+1 {
 				b.Module().SetAmbientCelsius(c)
 			}
 		}
-		if n > len(r.sys.Batteries) {
-			return fmt.Errorf("battery %d: the bank has %d", n, len(r.sys.Batteries))
+		if n > len(bats) {
+			return fmt.Errorf("battery %d: the bank has %d", n, len(bats))
 		}
 		return nil
 	}), nil
@@ -324,7 +325,7 @@ func parseVREG(w []string) (Action, error) {
 	}
 	if w[1] == "get" {
 		return actionFunc(func(r *run) error {
-			return r.gxSend(vecan.RequestFrame(gxAddress, r.sys.Master.Address(), info.ID))
+			return r.gxSend(vecan.RequestFrame(gxAddress, r.master().Address(), info.ID))
 		}), nil
 	}
 	v, err := parseQuantity(w[3], info.Unit)
@@ -336,7 +337,7 @@ func parseVREG(w []string) (Action, error) {
 		return nil, fmt.Errorf("vreg set %s %s: %v", info.Name, w[3], err)
 	}
 	return actionFunc(func(r *run) error {
-		return r.gxSend(vecan.CommandFrame(gxAddress, r.sys.Master.Address(), info.ID, raw, info.Size()))
+		return r.gxSend(vecan.CommandFrame(gxAddress, r.master().Address(), info.ID, raw, info.Size()))
 	}), nil
 }
 
@@ -356,7 +357,7 @@ func parseTool(w []string) (Action, error) {
 		return nil, fmt.Errorf("tool set %s: %v", w[2], err)
 	}
 	return actionFunc(func(r *run) error {
-		r.sys.Master.ChangeSettings(func(s *master.Settings) {
+		r.master().ChangeSettings(func(s *master.Settings) {
 			c := master.Config{Settings: *s}
 			apply(&c)
 			*s = c.Settings
@@ -438,7 +439,7 @@ func parseUpdate(w []string) (Action, error) {
 		for i := range img.Data {
 			img.Data[i] = byte(i*31 + 7)
 		}
-		if err := r.sys.Master.UpdateBattery(uint8(n), img); err != nil {
+		if err := r.master().UpdateBattery(uint8(n), img); err != nil {
 			r.note("update refused: %v", err)
 		}
 		return nil

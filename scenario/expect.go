@@ -37,7 +37,7 @@ const (
 	For                // at every step of the window
 )
 
-const expectHelp = "state NAME, error N|none, flag NAME on|off, register REG OP VALUE, " +
+const expectHelp = "state NAME, error N|none, flag NAME on|off, register REG OP VALUE, load vecan|battery OP PERCENT, " +
 	"soc|volts|amps|min-cell|max-cell|min-temp|max-temp|cvl|ccl|dcl|dvl OP VALUE, " +
 	"output charge-relay|discharge-relay|relay open|closed, contactor open|closed, " +
 	"event \"TEXT\", no event \"TEXT\", frame vecan|battery ID present|absent; then within D or for D"
@@ -83,6 +83,8 @@ func parseExpect(w []string) (*Expectation, error) {
 		err = e.parseEvent(w[1:], true)
 	case "frame":
 		err = e.parseFrame(w)
+	case "load":
+		err = e.parseLoad(w)
 	default:
 		if _, ok := values[w[0]]; ok {
 			err = e.parseValue(w)
@@ -108,7 +110,7 @@ func (e *Expectation) parseState(w []string) error {
 		return err
 	}
 	e.check = func(r *run) (bool, string) {
-		s := r.sys.Master.State()
+		s := r.master().State()
 		return s == want || (anyInit && s.Initializing()), stateName(s)
 	}
 	return nil
@@ -136,7 +138,7 @@ func (e *Expectation) parseError(w []string) error {
 		want = events.ErrorCode(n)
 	}
 	e.check = func(r *run) (bool, string) {
-		got := r.sys.Master.Error()
+		got := r.master().Error()
 		return got == want, got.String()
 	}
 	return nil
@@ -152,7 +154,7 @@ func (e *Expectation) parseFlag(w []string) error {
 	}
 	on := w[2] == "on"
 	e.check = func(r *run) (bool, string) {
-		got := r.sys.Master.Snapshot().Flags.Has(f)
+		got := r.master().Snapshot().Flags.Has(f)
 		return got == on, map[bool]string{true: "on", false: "off"}[got]
 	}
 	return nil
@@ -228,7 +230,7 @@ func (e *Expectation) parseRegister(w []string) error {
 		return fmt.Errorf("register %s: %v", info.Name, err)
 	}
 	e.check = func(r *run) (bool, string) {
-		raw, ok := r.vreg[info.ID]
+		raw, ok := r.units[r.cur].vreg[info.ID]
 		if !ok {
 			return false, "never seen on VE.Can"
 		}
@@ -266,7 +268,7 @@ func (e *Expectation) parseValue(w []string) error {
 		return fmt.Errorf("%s: %v", w[0], err)
 	}
 	e.check = func(r *run) (bool, string) {
-		got := v.get(r.sys.Master.Snapshot())
+		got := v.get(r.master().Snapshot())
 		return c.holds(got), strconv.FormatFloat(got, 'f', 3, 64) + v.unit
 	}
 	return nil
@@ -281,7 +283,7 @@ func (e *Expectation) parseOutput(w []string) error {
 		}
 		closed := w[1] == "closed"
 		e.check = func(r *run) (bool, string) {
-			got := r.sys.Plant.ContactorClosed()
+			got := r.plant().ContactorClosed()
 			return got == closed, map[bool]string{true: "closed", false: "open"}[got]
 		}
 		return nil
@@ -300,7 +302,7 @@ func (e *Expectation) parseOutput(w []string) error {
 	}
 	closed := w[2] == "closed"
 	e.check = func(r *run) (bool, string) {
-		got := get(r.sys.Master.Outputs())
+		got := get(r.master().Outputs())
 		return got == closed, map[bool]string{true: "closed", false: "open"}[got]
 	}
 	return nil
@@ -366,4 +368,25 @@ func frameMatcher(s string) (func(id uint32, extended bool) bool, error) {
 	}
 	extended := id > 0x7FF
 	return func(got uint32, ext bool) bool { return got == uint32(id) && ext == extended }, nil
+}
+
+// parseLoad reads "load vecan|battery OP PERCENT": the bus load over the last second, from the
+// exact bit times of the frames (an in-memory bus).
+func (e *Expectation) parseLoad(w []string) error {
+	if len(w) < 4 || (w[1] != "vecan" && w[1] != "battery") {
+		return errors.New("expect load vecan|battery OP PERCENT")
+	}
+	c, err := parseComparison(w[2:], "%")
+	if err != nil {
+		return fmt.Errorf("load: %v", err)
+	}
+	hub := BatteryBusHub
+	if w[1] == "vecan" {
+		hub = VECanHub
+	}
+	e.check = func(r *run) (bool, string) {
+		pct := r.loadLastSecond(hub)
+		return c.holds(pct), strconv.FormatFloat(pct, 'f', 1, 64) + "%"
+	}
+	return nil
 }

@@ -118,10 +118,13 @@ func (s *Script) Config(v firmware.Version) (Config, error) {
 			c.Loads = plant.LoadsOnBus
 		}
 	}
+	cfg.Masters = s.Masters
 	settings := s.Settings
-	cfg.Master = func(c *master.Config) {
+	cfg.Master = func(unit int, c *master.Config) {
 		for _, st := range settings {
-			st.apply(c)
+			if st.Unit < 0 || st.Unit == unit {
+				st.apply(c)
+			}
 		}
 	}
 	return cfg, nil
@@ -139,8 +142,7 @@ func Run(ctx context.Context, s *Script, v firmware.Version, opts RunOptions) (*
 		return nil, fmt.Errorf("%s: %v: %w", s.File, v, err)
 	}
 	defer sys.Close()
-	r := &run{script: s, version: v, sys: sys, clears: map[string]func(){}, vreg: map[vecan.Register]uint32{},
-		res: &Result{Script: s, Version: v}}
+	r := &run{script: s, version: v, sys: sys, clears: map[string]func(){}, res: &Result{Script: s, Version: v}}
 	if r.gx, err = sys.Network.Open(ctx, cfg.VECan, canbus.DefaultName(VECanHub)); err != nil {
 		return nil, err
 	}
@@ -193,17 +195,68 @@ type run struct {
 	next          int // the next step to start
 	active        []*active
 	clears        map[string]func()
-	vreg          map[vecan.Register]uint32
 	veFrames      []can.Frame // heard this step
 	batteryFrames []can.Frame
 	newEvents     []events.Entry // logged since the last step
-	logTotal      int
-	lastState     events.State
-	// The master's limits as last read, for dvcc=on.
+	units         []*unitWatch
+	cur           int // the unit the line being applied or checked is about (its @N)
+	// The GX's limits as last read, for dvcc=on.
 	ccl, dcl                    float64
 	allowCharge, allowDischarge bool
-	stateKnown                  bool
 	nextSample                  time.Duration
+	// bits holds, per in-memory bus, the bits delivered at each of the last second's steps.
+	bits map[string][]uint64
+}
+
+// loadLastSecond is a bus's load over the last second, in percent of its bit rate.
+func (r *run) loadLastSecond(hub string) float64 {
+	ring := r.bits[hub]
+	if len(ring) < 2 {
+		return 0
+	}
+	for _, h := range r.sys.Network.Hubs() {
+		if h.Name() == hub {
+			span := time.Duration(len(ring)-1) * r.sys.Loop.StepSize()
+			return 100 * float64(ring[len(ring)-1]-ring[0]) / (span.Seconds() * float64(h.Bitrate()))
+		}
+	}
+	return 0
+}
+
+// recordBits keeps a second of each bus's delivered bits.
+func (r *run) recordBits() {
+	if r.bits == nil {
+		r.bits = map[string][]uint64{}
+	}
+	keep := int(time.Second/r.sys.Loop.StepSize()) + 1
+	for _, h := range r.sys.Network.Hubs() {
+		ring := append(r.bits[h.Name()], h.Bits())
+		if len(ring) > keep {
+			ring = ring[len(ring)-keep:]
+		}
+		r.bits[h.Name()] = ring
+	}
+}
+
+// unitWatch is what the runner follows of one master: its log and state, and its VREG values as
+// the simulated GX last saw them.
+type unitWatch struct {
+	logTotal   int
+	lastState  events.State
+	stateKnown bool
+	vreg       map[vecan.Register]uint32
+}
+
+// master and plant are the current line's unit's.
+func (r *run) master() *master.Master { return r.sys.Units[r.cur].Master }
+func (r *run) plant() *plant.Plant    { return r.sys.Units[r.cur].Plant }
+
+// suffix marks trace lines of the second and later masters.
+func (r *run) suffix(i int) string {
+	if len(r.sys.Units) == 1 {
+		return ""
+	}
+	return fmt.Sprintf(" @%d", i+1)
 }
 
 // active is an expectation being checked.
@@ -218,37 +271,54 @@ func (r *run) Step(now time.Duration) {
 	r.now = now
 	r.veFrames = r.gx.Receive(r.veFrames[:0])
 	r.batteryFrames = r.batTap.Receive(r.batteryFrames[:0])
+	if r.units == nil {
+		for range r.sys.Units {
+			r.units = append(r.units, &unitWatch{vreg: map[vecan.Register]uint32{}})
+		}
+	}
 	for _, f := range r.veFrames {
 		if !f.IsExtended || canbus.IsErrorFrame(f) {
 			continue
 		}
 		id := n2k.ParseCANID(f.ID)
-		if id.PGN != vecan.PGNVREG || id.Source != r.sys.Master.Address() {
+		if id.PGN != vecan.PGNVREG {
 			continue
 		}
-		if v, ok := vecan.ParseVREG(f); ok && v.Register != vecan.RegAck {
-			if info, ok := vecan.LookupRegister(v.Register); ok {
-				r.vreg[v.Register] = v.Value & rawMask(info)
+		for i, u := range r.sys.Units {
+			if id.Source != u.Master.Address() {
+				continue
+			}
+			if v, ok := vecan.ParseVREG(f); ok && v.Register != vecan.RegAck {
+				if info, ok := vecan.LookupRegister(v.Register); ok {
+					r.units[i].vreg[v.Register] = v.Value & rawMask(info)
+				}
 			}
 		}
 	}
-	r.newEvents, r.logTotal = r.sys.Master.Log().Since(r.logTotal, r.newEvents[:0])
-	for _, e := range r.newEvents {
-		sev := e.Severity.String()
-		code := ""
-		if e.Code != 0 && !strings.HasPrefix(e.Message, "#") {
-			code = fmt.Sprintf(" #%d", e.Code)
+	r.newEvents = r.newEvents[:0]
+	for i, u := range r.sys.Units {
+		w := r.units[i]
+		first := len(r.newEvents)
+		r.newEvents, w.logTotal = u.Master.Log().Since(w.logTotal, r.newEvents)
+		for _, e := range r.newEvents[first:] {
+			sev := e.Severity.String()
+			code := ""
+			if e.Code != 0 && !strings.HasPrefix(e.Message, "#") {
+				code = fmt.Sprintf(" #%d", e.Code)
+			}
+			if strings.HasPrefix(e.Message, "state ") {
+				continue // the state line below says it
+			}
+			r.trace("event %s%s %s%s", sev, code, e.Message, r.suffix(i))
+			r.res.Marks = append(r.res.Marks, Mark{At: now, Kind: "event", Severity: e.Severity, Text: e.Message + r.suffix(i)})
 		}
-		if strings.HasPrefix(e.Message, "state ") {
-			continue // the state line below says it
+		if st := u.Master.State(); !w.stateKnown || st != w.lastState {
+			w.stateKnown, w.lastState = true, st
+			r.trace("state %s (%d)%s", stateName(st), st, r.suffix(i))
+			if i == 0 {
+				r.res.Marks = append(r.res.Marks, Mark{At: now, Kind: "state", Text: stateName(st)})
+			}
 		}
-		r.trace("event %s%s %s", sev, code, e.Message)
-		r.res.Marks = append(r.res.Marks, Mark{At: now, Kind: "event", Severity: e.Severity, Text: e.Message})
-	}
-	if st := r.sys.Master.State(); !r.stateKnown || st != r.lastState {
-		r.stateKnown, r.lastState = true, st
-		r.trace("state %s (%d)", stateName(st), st)
-		r.res.Marks = append(r.res.Marks, Mark{At: now, Kind: "state", Text: stateName(st)})
 	}
 	if now >= r.nextSample {
 		r.sample()
@@ -260,6 +330,7 @@ func (r *run) Step(now time.Duration) {
 		if st.Action != nil {
 			r.trace("do %s", st.Do)
 			r.res.Marks = append(r.res.Marks, Mark{At: now, Kind: "action", Text: st.Text})
+			r.cur = st.Unit
 			if err := st.Action.apply(r); err != nil && r.err == nil {
 				r.err = fmt.Errorf("%s:%d: %v: %w", r.script.File, st.Line, r.version, err)
 			}
@@ -267,12 +338,34 @@ func (r *run) Step(now time.Duration) {
 		}
 		r.active = append(r.active, &active{step: st, start: now})
 	}
+	r.recordBits()
 	r.checkActive(false)
 	if r.script.Plant.DVCC {
-		s := r.sys.Master.Snapshot()
-		r.ccl, r.dcl = s.Limits.ChargeAmps.Value, s.Limits.DischargeAmps.Value
-		r.allowCharge, r.allowDischarge = s.Flags.Has(events.FlagAllowedToCharge), s.Flags.Has(events.FlagAllowedToDischarge)
+		r.gxLimits()
 	}
+}
+
+// gxLimits is the picture a GX builds of several masters for DVCC: charging allowed only if every
+// connected master allows it, discharging likewise, and the current limits the lowest of theirs
+// times the connected banks (each bank can take that much) [I]. One master: its own limits.
+func (r *run) gxLimits() {
+	r.ccl, r.dcl, r.allowCharge, r.allowDischarge = math.Inf(1), math.Inf(1), true, true
+	connected := 0
+	for _, u := range r.sys.Units {
+		s := u.Master.Snapshot()
+		if !s.ContactorClosed {
+			continue
+		}
+		connected++
+		r.ccl, r.dcl = math.Min(r.ccl, s.Limits.ChargeAmps.Value), math.Min(r.dcl, s.Limits.DischargeAmps.Value)
+		r.allowCharge = r.allowCharge && s.Flags.Has(events.FlagAllowedToCharge)
+		r.allowDischarge = r.allowDischarge && s.Flags.Has(events.FlagAllowedToDischarge)
+	}
+	if connected == 0 {
+		r.ccl, r.dcl, r.allowCharge, r.allowDischarge = 0, 0, false, false
+		return
+	}
+	r.ccl, r.dcl = r.ccl*float64(connected), r.dcl*float64(connected)
 }
 
 // checkActive checks the expectations in force; at the end of the run every open window closes.
@@ -280,6 +373,7 @@ func (r *run) checkActive(end bool) {
 	keep := r.active[:0]
 	for _, a := range r.active {
 		e := a.step.Expect
+		r.cur = a.step.Unit
 		ok, seen := e.check(r)
 		a.lastSaw = seen
 		windowOver := e.Window > 0 && r.now >= a.start+e.Window
@@ -355,6 +449,11 @@ func (r *run) sample() {
 		ContactorClosed: s.ContactorClosed, ErrorCode: s.Error,
 		ChargeReason: s.Limits.ChargeAmps.Reason, DischargeReason: s.Limits.DischargeAmps.Reason}
 	r.res.Samples = append(r.res.Samples, smp)
+	for i, u := range r.sys.Units[1:] {
+		m := u.Master.Snapshot()
+		r.trace("sample @%d state=%s V=%s I=%s SOC=%s CCL=%s DCL=%s flags=0x%08X", i+2, stateName(m.State),
+			num(m.Volts, 2), num(m.Amps, 1), num(m.SOCPercent, 2), num(m.Limits.ChargeAmps.Value, 1), num(m.Limits.DischargeAmps.Value, 1), uint32(m.Flags))
+	}
 	r.trace("sample V=%s bus=%s I=%s SOC=%s cells=%s..%s T=%s..%s CVL=%s CCL=%s DCL=%s flags=0x%08X",
 		num(s.Volts, 2), num(smp.BusVolts, 2), num(s.Amps, 1), num(s.SOCPercent, 2), num(s.MinCellVolts, 3), num(s.MaxCellVolts, 3),
 		num(s.MinCellCelsius, 1), num(s.MaxCellCelsius, 1), num(smp.CVL, 2), num(smp.CCL, 1), num(smp.DCL, 1), uint32(s.Flags))
@@ -389,10 +488,10 @@ func formatAt(d time.Duration) string { return d.String() }
 // late, as a GX is always later than that).
 func (r *run) setCharger(p plant.Profile) {
 	if !r.script.Plant.DVCC {
-		r.sys.Plant.SetCharger(p)
+		r.sys.SetCharger(p)
 		return
 	}
-	r.sys.Plant.SetCharger(plant.ProfileFunc(func(t time.Duration) float64 {
+	r.sys.SetCharger(plant.ProfileFunc(func(t time.Duration) float64 {
 		if !r.allowCharge || !(r.ccl > 0) {
 			return 0
 		}
@@ -402,10 +501,10 @@ func (r *run) setCharger(p plant.Profile) {
 
 func (r *run) setLoad(p plant.Profile) {
 	if !r.script.Plant.DVCC {
-		r.sys.Plant.SetLoad(p)
+		r.sys.SetLoad(p)
 		return
 	}
-	r.sys.Plant.SetLoad(plant.ProfileFunc(func(t time.Duration) float64 {
+	r.sys.SetLoad(plant.ProfileFunc(func(t time.Duration) float64 {
 		if !r.allowDischarge || !(r.dcl > 0) {
 			return 0
 		}

@@ -35,6 +35,7 @@ type Script struct {
 	Bank        Bank
 	Plant       PlantSpec
 	Settings    []Setting
+	Masters     int           // combined mode: this many masters, each with a bank as Bank (0: one)
 	Duration    time.Duration // 0: the last timeline time plus a minute
 	Sample      time.Duration // trace sampling period
 	Steps       []Step        // in time order; lines at the same time in file order
@@ -67,6 +68,7 @@ type PlantSpec struct {
 // Setting is one master setting of the header (`set key=value`).
 type Setting struct {
 	Line       int
+	Unit       int // the master it is for (0 the first), -1 for all
 	Key, Value string
 	apply      func(*master.Config)
 }
@@ -78,6 +80,7 @@ type Step struct {
 	Text     string // the line as written, without its comment
 	Do       string // what follows the time, without the version range
 	Only     VersionRange
+	Unit     int          // the master the line is about: 0 for the first, "@2" is 1
 	Action   Action       // nil for an expectation
 	Expect   *Expectation // nil for an action
 	timeline int          // the order in the file, to keep it among equal times
@@ -217,6 +220,15 @@ func (p *parser) parseLine(text string, w []string) error {
 		return p.parsePlant(w)
 	case "set":
 		return p.parseSet(w)
+	case "masters":
+		n := 0
+		if len(w) == 2 {
+			n, _ = strconv.Atoi(w[1])
+		}
+		if n < 1 || n > 4 {
+			return p.errorf("masters: give the number of masters of a combined system, 1 to 4")
+		}
+		s.Masters = n
 	case "duration", "sample":
 		if len(w) != 2 {
 			return p.errorf("%s: give one duration, such as 30m", w[0])
@@ -231,7 +243,7 @@ func (p *parser) parseLine(text string, w []string) error {
 			s.Sample = d
 		}
 	default:
-		return p.errorf("unknown directive %q: the header has name, covers, firmware, known-issues, bank, battery, plant, set, duration, sample; the timeline \"at TIME …\"", w[0])
+		return p.errorf("unknown directive %q: the header has name, covers, firmware, known-issues, masters, bank, battery, plant, set, duration, sample; the timeline \"at TIME …\"", w[0])
 	}
 	return nil
 }
@@ -466,6 +478,25 @@ var masterSettings = map[string]func(v string) (func(*master.Config), error){
 	"bluetooth":         onOff(func(c *master.Config, on bool) { c.Settings.Bluetooth = on }),
 	"max-charge":        amps(func(c *master.Config, a float64) { c.MaxChargeAmps = a }),
 	"max-discharge":     amps(func(c *master.Config, a float64) { c.MaxDischargeAmps = a }),
+	// firmware: one master of a combined system on another version than the file's (with @N).
+	"firmware": func(v string) (func(*master.Config), error) {
+		ver, err := firmware.ParseReleased(v)
+		if err != nil {
+			return nil, err
+		}
+		p, err := firmware.NewProfile(ver)
+		if err != nil {
+			return nil, err
+		}
+		return func(c *master.Config) { c.Firmware = p }, nil
+	},
+	"sync-group": func(v string) (func(*master.Config), error) {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 3 {
+			return nil, errors.New("want 0 (off) to 3")
+		}
+		return func(c *master.Config) { c.Settings.SyncGroup = uint8(n) }, nil
+	},
 	"expected-batteries": func(v string) (func(*master.Config), error) {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > 64 {
@@ -495,8 +526,16 @@ func amps(set func(*master.Config, float64)) func(string) (func(*master.Config),
 	}
 }
 
-// parseSet reads "set key=value …".
+// parseSet reads "set key=value … [@N]": for every master, or master N of a combined system.
 func (p *parser) parseSet(w []string) error {
+	unit := -1
+	if last := w[len(w)-1]; strings.HasPrefix(last, "@") {
+		n, err := strconv.Atoi(last[1:])
+		if err != nil || n < 1 || n > max(p.s.Masters, 1) {
+			return p.errorf("%s: the system has masters @1 to @%d (a masters line before it)", last, max(p.s.Masters, 1))
+		}
+		unit, w = n-1, w[:len(w)-1]
+	}
 	if len(w) < 2 {
 		return p.errorf("set: give key=value, one of %s", strings.Join(sortedKeys(masterSettings), ", "))
 	}
@@ -510,7 +549,7 @@ func (p *parser) parseSet(w []string) error {
 		if err != nil {
 			return p.errorf("set %s=%s: %v", k, v, err)
 		}
-		p.s.Settings = append(p.s.Settings, Setting{Line: p.line, Key: k, Value: v, apply: apply})
+		p.s.Settings = append(p.s.Settings, Setting{Line: p.line, Unit: unit, Key: k, Value: v, apply: apply})
 	}
 	return nil
 }
@@ -543,6 +582,17 @@ func (p *parser) parseTimeline(text string, w []string) error {
 		w = w[:len(w)-1]
 		if len(w) == 0 {
 			return p.errorf("a version range needs an action or expectation before it")
+		}
+	}
+	if last := w[len(w)-1]; strings.HasPrefix(last, "@") {
+		n, err := strconv.Atoi(last[1:])
+		if err != nil || n < 1 || n > max(p.s.Masters, 1) {
+			return p.errorf("%s: the system has masters @1 to @%d (the header's masters line)", last, max(p.s.Masters, 1))
+		}
+		st.Unit = n - 1
+		w = w[:len(w)-1]
+		if len(w) == 0 {
+			return p.errorf("%s needs an action or expectation before it", last)
 		}
 	}
 	st.Do = strings.Join(w, " ")

@@ -52,8 +52,13 @@ type Config struct {
 	Epoch time.Time
 	// Master and Plant, when set, change the master's and the plant's configuration after the
 	// system's defaults are in: settings, thresholds, capacitance.
-	Master func(*master.Config)
+	Master func(unit int, c *master.Config) // unit: 0 for the first master
 	Plant  func(*plant.Config)
+
+	// Masters is the number of masters (combined mode, changelog 1.18-01): each with its own bank
+	// of Series × Parallel batteries on its own battery bus, all on one VE.Can, sharing the loads
+	// and chargers (dcBus). 0 means 1.
+	Masters int
 
 	// ListenOnly opens every attachment on a real transport (SocketCAN, UDP) listen-only: lynxsim
 	// watches a live system and transmits nothing on it.
@@ -99,11 +104,14 @@ const (
 
 // System is a built system, ready to step.
 type System struct {
-	Network   *canbus.Network
-	Loop      *driver.Loop
+	Network *canbus.Network
+	Loop    *driver.Loop
+	// Master, Plant and Batteries are the first unit's, the only one but in combined mode.
 	Master    *master.Master
 	Plant     *plant.Plant
 	Batteries []*battery.Battery
+	Units     []*Unit
+	dc        *dcBus
 
 	cfg        Config
 	attached   []canbus.Bus
@@ -178,21 +186,86 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 		}
 		return b, nil
 	}
+	masters := max(cfg.Masters, 1)
+	if masters > 1 && (cfg.Role != RoleWhole || cfg.BatteryBus.Kind != canbus.KindMem) {
+		return nil, errors.New("system: several masters run whole, on in-memory battery buses")
+	}
+	if masters > 1 {
+		s.dc = &dcBus{}
+	}
+	for i := range masters {
+		u, err := s.buildUnit(cfg, i, open)
+		if err != nil {
+			return nil, err
+		}
+		s.Units = append(s.Units, u)
+	}
+	first := s.Units[0]
+	s.Master, s.Plant, s.Batteries = first.Master, first.Plant, first.Batteries
+	if s.dc != nil {
+		s.dc.init(s.Units, cfg.LoadAmps, cfg.ChargerAmps)
+	}
+
+	s.Loop = driver.New(cfg.Step)
+	for _, h := range s.Network.Hubs() {
+		s.Loop.Add(driver.StepFunc(func(time.Duration) { h.Deliver() }))
+	}
+	for _, u := range s.Units {
+		s.Loop.Add(u.pre...)
+	}
+	if s.dc != nil {
+		s.Loop.Add(s.dc)
+	}
+	for _, u := range s.Units {
+		s.Loop.Add(u.Plant)
+		for _, b := range u.Batteries {
+			s.Loop.Add(b)
+		}
+	}
+	for _, u := range s.Units {
+		if u.Master != nil {
+			s.Loop.Add(u.Master)
+		}
+	}
+	ok = true
+	return s, nil
+}
+
+// Unit is one master with its batteries and DC side. A system has one, or several in combined mode
+// (Config.Masters), on one VE.Can.
+type Unit struct {
+	Master    *master.Master
+	Plant     *plant.Plant
+	Batteries []*battery.Battery
+	pre       []driver.Stepper // stepped before the plant: what tells it about the far side
+}
+
+// unitSerials spaces the battery serials of the units: unit i's batteries start at FirstSerial +
+// i × unitSerials.
+const unitSerials = 1000
+
+// buildUnit builds unit index: its battery bus is the configured one for the first unit and an
+// in-memory bus of its own ("batbus2", …) for the others.
+func (s *System) buildUnit(cfg Config, index int, open func(canbus.Spec, string, int, ...canbus.OpenOption) (canbus.Bus, error)) (*Unit, error) {
+	batSpec, batHub := cfg.BatteryBus, BatteryBusHub
+	if index > 0 {
+		batSpec, batHub = canbus.Spec{Kind: canbus.KindMem, Name: fmt.Sprintf("%s%d", BatteryBusHub, index+1)}, fmt.Sprintf("%s%d", BatteryBusHub, index+1)
+	}
 	n := cfg.Series * cfg.Parallel
+	u := &Unit{}
 	var modules []plant.Cells
-	var pre []driver.Stepper // stepped before the plant: what tells it about the far side
 	switch cfg.Role {
 	case RoleMasterOnly:
-		tap, err := open(cfg.BatteryBus, BatteryBusHub, batteryBusBitrate, canbus.ListenOnly())
+		tap, err := open(batSpec, batHub, batteryBusBitrate, canbus.ListenOnly())
 		if err != nil {
 			return nil, err
 		}
 		bank := newRemoteBank(tap, n, cfg.BatteryType.NominalVolts())
 		modules = bank.cells()
-		pre = append(pre, bank)
+		u.pre = append(u.pre, bank)
 	default:
 		for i := range n {
-			bus, err := open(cfg.BatteryBus, BatteryBusHub, batteryBusBitrate)
+			bus, err := open(batSpec, batHub, batteryBusBitrate)
 			if err != nil {
 				return nil, err
 			}
@@ -204,7 +277,7 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 			if cfg.SOCPercents != nil {
 				soc = cfg.SOCPercents[i]
 			}
-			b, err := battery.New(typ, cfg.FirstSerial+uint32(i), soc, cfg.AmbientCelsius, bus)
+			b, err := battery.New(typ, cfg.FirstSerial+uint32(index*unitSerials+i), soc, cfg.AmbientCelsius, bus)
 			if err != nil {
 				return nil, err
 			}
@@ -213,7 +286,7 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 					return nil, err
 				}
 			}
-			s.Batteries = append(s.Batteries, b)
+			u.Batteries = append(u.Batteries, b)
 			modules = append(modules, b)
 		}
 	}
@@ -228,17 +301,17 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 	}
 	p.SetLoadAmps(cfg.LoadAmps)
 	p.SetChargerAmps(cfg.ChargerAmps)
-	s.Plant = p
+	u.Plant = p
 
 	if cfg.Role == RoleBatteriesOnly {
-		tap, err := open(cfg.BatteryBus, BatteryBusHub, batteryBusBitrate, canbus.ListenOnly())
+		tap, err := open(batSpec, batHub, batteryBusBitrate, canbus.ListenOnly())
 		if err != nil {
 			return nil, err
 		}
 		s.follower = &masterFollower{tap: tap, p: p}
-		pre = append(pre, s.follower)
+		u.pre = append(u.pre, s.follower)
 	} else {
-		masterBat, err := open(cfg.BatteryBus, BatteryBusHub, batteryBusBitrate)
+		masterBat, err := open(batSpec, batHub, batteryBusBitrate)
 		if err != nil {
 			return nil, err
 		}
@@ -250,31 +323,27 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 		mcfg.Series = cfg.Series
 		mcfg.Epoch = cfg.Epoch
 		mcfg.Identity = cfg.Identity
-		mcfg.InstanceBase = cfg.InstanceBase
+		// Several masters share VE.Can: each its own NAME (serial), device instance and battery
+		// instances (steps of 32, S2 p.12); they resolve the address by claim contention.
+		mcfg.InstanceBase = cfg.InstanceBase + uint8(32*index)
+		mcfg.DeviceInstance = uint8(index)
+		if index > 0 {
+			mcfg.Serial = fmt.Sprintf("%08d", 17380001+index)
+		}
 		mcfg.Memory = cfg.Memory
 		mcfg.External = cfg.External
 		if cfg.Master != nil {
-			cfg.Master(&mcfg)
+			cfg.Master(index, &mcfg)
 		}
-		if s.Master, err = master.New(mcfg, p, masterBat, masterVE); err != nil {
+		var hw master.Hardware = p
+		if s.dc != nil {
+			hw = sharedBus{Plant: p, dc: s.dc}
+		}
+		if u.Master, err = master.New(mcfg, hw, masterBat, masterVE); err != nil {
 			return nil, err
 		}
 	}
-
-	s.Loop = driver.New(cfg.Step)
-	for _, h := range s.Network.Hubs() {
-		s.Loop.Add(driver.StepFunc(func(time.Duration) { h.Deliver() }))
-	}
-	s.Loop.Add(pre...)
-	s.Loop.Add(p)
-	for _, b := range s.Batteries {
-		s.Loop.Add(b)
-	}
-	if s.Master != nil {
-		s.Loop.Add(s.Master)
-	}
-	ok = true
-	return s, nil
+	return u, nil
 }
 
 // Role says which halves of a system run in this process.

@@ -278,3 +278,47 @@ func boolFloat(b bool) float64 {
 	}
 	return 0
 }
+
+// Combined is the picture a GX builds of several BMSes for DVCC (a combined system, changelog
+// 1.18-01): charging allowed only if every BMS allows it, discharging likewise, and each limit
+// the lowest of theirs, with the source that set it.
+type Combined struct {
+	BMSes                       int
+	AllowCharge, AllowDischarge bool
+	Blocking                    []uint8 // sources that block charge or discharge
+	ChargeVolts, ChargeAmps     PathValue
+	DischargeAmps               PathValue
+	ChargeVoltsFrom             uint8
+	ChargeAmpsFrom              uint8
+	DischargeAmpsFrom           uint8
+}
+
+// Combined returns the GX's picture of the BMSes heard on iface; ok is false with fewer than two.
+func (g *GXView) Combined(iface string) (c Combined, ok bool) {
+	c.AllowCharge, c.AllowDischarge = true, true
+	lowest := func(cur *PathValue, from *uint8, d *Device, path string) {
+		if p, ok := d.Get(path); ok && !math.IsNaN(p.Value) && (cur.Path == "" || p.Value < cur.Value) {
+			*cur, *from = p, d.Source
+		}
+	}
+	for _, d := range g.devices {
+		if d.Interface != iface {
+			continue
+		}
+		if _, isBMS := d.Get("/State"); !isBMS {
+			continue
+		}
+		c.BMSes++
+		atc, okc := d.Get("/Io/AllowToCharge")
+		atd, okd := d.Get("/Io/AllowToDischarge")
+		if !okc || atc.Value != 1 || !okd || atd.Value != 1 {
+			c.Blocking = append(c.Blocking, d.Source)
+		}
+		c.AllowCharge = c.AllowCharge && okc && atc.Value == 1
+		c.AllowDischarge = c.AllowDischarge && okd && atd.Value == 1
+		lowest(&c.ChargeVolts, &c.ChargeVoltsFrom, d, "/Info/MaxChargeVoltage")
+		lowest(&c.ChargeAmps, &c.ChargeAmpsFrom, d, "/Info/MaxChargeCurrent")
+		lowest(&c.DischargeAmps, &c.DischargeAmpsFrom, d, "/Info/MaxDischargeCurrent")
+	}
+	return c, c.BMSes >= 2
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/lynxsim/lynxsim/canbus"
 	"github.com/lynxsim/lynxsim/canbus/decode"
 	"github.com/lynxsim/lynxsim/events"
+	"github.com/lynxsim/lynxsim/master"
 	"github.com/lynxsim/lynxsim/scenario"
 )
 
@@ -93,4 +94,50 @@ func TestGXViewAlarmPairs(t *testing.T) {
 		require.True(t, ok, path)
 		assert.Equal(t, want, p.Value, path)
 	}
+}
+
+// Two masters on one VE.Can: the GX sees two battery services, each at its own address, and
+// combines them for DVCC: the lowest limit, from the master that sets it.
+func TestGXViewCombined(t *testing.T) {
+	ctx := context.Background()
+	cfg := scenario.DefaultConfig()
+	cfg.Masters = 2
+	cfg.Master = func(unit int, c *master.Config) {
+		if unit == 1 {
+			c.MaxChargeAmps = 50
+		}
+	}
+	sys, err := scenario.Build(ctx, cfg)
+	require.NoError(t, err)
+	defer sys.Close()
+	var log bytes.Buffer
+	w := canbus.NewLogWriter(&log)
+	require.NoError(t, sys.Record(ctx, w))
+	sys.Loop.RunFor(time.Minute)
+	require.NoError(t, w.Flush())
+
+	view := decode.NewGXView()
+	d := decode.New()
+	r := canbus.NewLogReader(&log)
+	for {
+		rec, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		require.NoError(t, err)
+		if rec.Interface == scenario.VECanHub {
+			d.Decode(rec, view.Apply)
+		}
+	}
+	require.Len(t, view.Devices(), 2, "two battery services")
+	a, b := view.Devices()[0].Source, view.Devices()[1].Source
+	assert.NotEqual(t, a, b, "address contention resolved")
+	c, ok := view.Combined(scenario.VECanHub)
+	require.True(t, ok)
+	assert.Equal(t, 2, c.BMSes)
+	assert.True(t, c.AllowCharge)
+	assert.InDelta(t, 50, c.ChargeAmps.Value, 0.1)
+	assert.Equal(t, sys.Units[1].Master.Address(), c.ChargeAmpsFrom)
+	_, single := decode.NewGXView().Combined(scenario.VECanHub)
+	assert.False(t, single)
 }

@@ -42,6 +42,8 @@ type runOptions struct {
 	stateDir    string
 	protocol    string
 	listenOnly  bool
+	masters     int
+	combined    bool
 	bitrate     uint32 // VE.Can (or CAN-bus BMS) interface, 0: leave it
 	batBitrate  uint32 // battery-bus interface, 0: leave it
 }
@@ -50,7 +52,7 @@ type runOptions struct {
 func newRunOptions() runOptions {
 	return runOptions{speed: "1", firmware: firmware.Latest().String(), vecan: "mem", batteryBus: "mem",
 		batteryType: "LFP-24V-280Ah", series: 1, parallel: 2, soc: 60, loadAmps: 30, epoch: "now",
-		identity: "lynx-ion", protocol: "vecan"}
+		identity: "lynx-ion", protocol: "vecan", masters: 1}
 }
 
 func newRunCmd() *cobra.Command {
@@ -87,6 +89,8 @@ Buses are named as: ` + canbus.SpecHelp + `.`,
 	f.StringVar(&o.stateDir, "state-dir", "", "keep the master's non-volatile memory (SOC, settings, history) in this directory across runs")
 	f.BoolVar(&o.remote, "remote-batteries", false, "run the master and the DC side only: the batteries are elsewhere on --battery-bus (lynxsim batteries, or hardware speaking docs/battery-bus.md); --series and --parallel say how many")
 	f.Uint8Var(&o.instance, "battery-instance", 0, "battery and DC instance of the pack on VE.Can: 0, 32, 64 … 224 (+1, +2 carry the lowest and highest cells)")
+	f.IntVar(&o.masters, "masters", o.masters, "masters of a combined system (changelog 1.18-01), 1 to 4, each with its own bank on one VE.Can; set combined mode with --combined")
+	f.BoolVar(&o.combined, "combined", false, "combined mode (VE_REG_LYNX_ION_BMS_COMBINED): the masters wait for a start (the button, or VE.Can from v1.25) instead of closing by themselves")
 	addHILFlags(f, &o)
 	_ = cmd.RegisterFlagCompletionFunc("identity", cobra.FixedCompletions([]string{"lynx-ion", "master-lv"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("battery-type", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
@@ -179,6 +183,19 @@ func (o runOptions) systemConfig() (scenario.Config, float64, error) {
 		cfg.Memory = store
 	}
 	cfg.ListenOnly = o.listenOnly
+	if o.masters < 1 || o.masters > 4 {
+		return cfg, 0, usage("--masters %d: want 1 to 4", o.masters)
+	}
+	if o.masters > 1 && (cfg.BatteryBus.Kind != canbus.KindMem || o.remote) {
+		return cfg, 0, usage("--masters %d: several masters run with their batteries in this process, each on an in-memory battery bus; leave --battery-bus and --remote-batteries out", o.masters)
+	}
+	cfg.Masters = o.masters
+	if o.combined {
+		if !cfg.Firmware.Has("1.18-01") {
+			return cfg, 0, usage("--combined: combined systems came with v1.18 (changelog 1.18-01), not %v", cfg.Firmware.Version())
+		}
+		cfg.Master = func(_ int, c *master.Config) { c.Settings.Combined = true }
+	}
 	for _, b := range []struct {
 		flag string
 		rate uint32

@@ -24,6 +24,7 @@ type statusScreen struct {
 	lastErr   events.ErrorCode
 	started   bool
 	busDown   map[string]bool
+	others    []events.State // the other masters' states last printed (combined mode)
 }
 
 const refreshEvery = 250 * time.Millisecond
@@ -47,6 +48,19 @@ func (s *statusScreen) observe(time.Duration) {
 	if !s.started || snap.State != s.lastState || snap.Error != s.lastErr {
 		s.started, s.lastState, s.lastErr = true, snap.State, snap.Error
 		fmt.Fprintln(s.out, s.line(snap))
+	}
+	for i, u := range s.sys.Units[1:] {
+		m := u.Master.Snapshot()
+		if s.others == nil {
+			s.others = make([]events.State, len(s.sys.Units)-1)
+			for k := range s.others {
+				s.others[k] = 0xFF
+			}
+		}
+		if m.State != s.others[i] {
+			s.others[i] = m.State
+			fmt.Fprintf(s.out, "%s  (master %d)\n", s.line(m), i+2)
+		}
 	}
 }
 
@@ -97,6 +111,10 @@ func (s *statusScreen) render(m master.Snapshot) string {
 	fmt.Fprintf(&b, "CCL       %-10s (%s)\n", amps(m.Limits.ChargeAmps.Value), m.Limits.ChargeAmps.Reason)
 	fmt.Fprintf(&b, "DCL       %-10s (%s)\n", amps(m.Limits.DischargeAmps.Value), m.Limits.DischargeAmps.Reason)
 	fmt.Fprintf(&b, "flags     0x%08X %s\n", uint32(m.Flags), m.Flags)
+	for i, u := range s.sys.Units[1:] {
+		o := u.Master.Snapshot()
+		fmt.Fprintf(&b, "master %d  %s  SOC %s  %s  %s  contactor %s  error %s\n", i+2, stateText(o), pct(o.SOCPercent), volts(o.Volts), amps(o.Amps), closedText(o.ContactorClosed), errText(o.Error))
+	}
 	for _, h := range s.sys.Network.Hubs() {
 		fmt.Fprintf(&b, "bus %-6s %d frames, load %.1f %%\n", h.Name(), h.Frames(), 100*h.Load(m.At))
 	}

@@ -156,11 +156,34 @@ func (s *tableScreen) draw(text string) {
 func renderView(v *decode.GXView, st decode.Stats) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "what the GX sees: %d frames, %d messages\n", st.Frames, st.Messages)
+	ifaces := map[string]bool{}
 	for _, d := range v.Devices() {
 		fmt.Fprintf(&b, "battery service on %s, source 0x%02X\n", d.Interface, d.Source)
 		for _, p := range d.Paths() {
 			fmt.Fprintf(&b, "  %-36s %s\n", p.Path, p)
 		}
+		ifaces[d.Interface] = true
+	}
+	for iface := range ifaces {
+		c, ok := v.Combined(iface)
+		if !ok {
+			continue
+		}
+		yes := func(b bool) string {
+			if b {
+				return "yes"
+			}
+			return "no"
+		}
+		fmt.Fprintf(&b, "combined on %s (what the GX's DVCC does with %d BMSes: the lowest limits; any BMS blocking blocks)\n", iface, c.BMSes)
+		fmt.Fprintf(&b, "  %-36s %s\n", "allow to charge", yes(c.AllowCharge))
+		fmt.Fprintf(&b, "  %-36s %s\n", "allow to discharge", yes(c.AllowDischarge))
+		if len(c.Blocking) > 0 {
+			fmt.Fprintf(&b, "  %-36s %v\n", "blocked by sources", c.Blocking)
+		}
+		fmt.Fprintf(&b, "  %-36s %s (0x%02X)\n", "/Info/MaxChargeVoltage", c.ChargeVolts, c.ChargeVoltsFrom)
+		fmt.Fprintf(&b, "  %-36s %s (0x%02X)\n", "/Info/MaxChargeCurrent", c.ChargeAmps, c.ChargeAmpsFrom)
+		fmt.Fprintf(&b, "  %-36s %s (0x%02X)\n", "/Info/MaxDischargeCurrent", c.DischargeAmps, c.DischargeAmpsFrom)
 	}
 	return b.String()
 }
