@@ -224,3 +224,34 @@ func (m *Master) startStop(raw uint32) vecan.AckCode {
 	m.Start()
 	return vecan.AckOK
 }
+
+// LED patterns of the green status LED in combined mode (changelog 1.25-09): "Short pulse,
+// service mode; on/off toggle, waiting for start command; Long pulse, ready to start when output
+// voltage is the same as the battery voltage."
+const (
+	LEDService         = "service"           // short pulse (lynxsim: while updating a battery [I])
+	LEDWaitingForStart = "waiting-for-start" // on/off toggle
+	LEDReadyToStart    = "ready-to-start"    // long pulse: the bus stands at the battery voltage
+	LEDOn              = "on"
+	LEDOff             = "off"
+)
+
+// StatusLED is the green LED's pattern as a reported state, for a combined master from v1.25;
+// "" where the documents give no pattern (not combined, or before v1.25).
+func (m *Master) StatusLED() string {
+	if !m.isCombined() || !m.cfg.Firmware.Has("1.25-09") {
+		return ""
+	}
+	switch m.state {
+	case stateUpdating:
+		return LEDService
+	case stateStandby:
+		if absf(m.hw.BusVolts()-m.hw.BatteryVolts()) <= m.cfg.PrechargeDoneVolts {
+			return LEDReadyToStart
+		}
+		return LEDWaitingForStart
+	case stateRunning:
+		return LEDOn
+	}
+	return LEDOff
+}

@@ -105,6 +105,24 @@ func (m *Master) Get(reg vecan.Register) (uint32, bool) {
 		return uint32(m.flags) & (1<<22 - 1), true
 	case vecan.RegLynxIonState:
 		return uint32(m.State()), true
+	case vecan.RegDeviceState:
+		// Changelog 1.17-05 "Updated VE CAN-bus device state to support combined battery systems":
+		// lynxsim's reading [I] is that from v1.17 the generic VE_REG_DEVICE_STATE carries the BMS
+		// state, so that a GX managing several masters can read one register of each; before, it
+		// is not answered.
+		if !m.cfg.Firmware.Has("1.17-05") {
+			return 0, false
+		}
+		return uint32(m.State()), true
+	case vecan.RegLynxIonVoltage:
+		// The combined control output voltage (0x037A): the bus while the contactor is closed,
+		// N/A (0xFFFFFFFF) while the output is not active (protocol.md §3.3, S3).
+		if !m.isCombined() || !m.hw.ContactorClosed() {
+			return math.MaxUint32, true
+		}
+		return uint32(math.Round(m.hw.BusVolts() * 100)), true
+	case vecan.RegLynxIonCombinedState:
+		return uint32(m.combinedState()), true
 	case vecan.RegBMSError, vecan.RegLynxIonErrorFlags:
 		// 0x0372 is "a value, not a bit mask" (protocol.md §4.3, S3).
 		return uint32(m.err), true

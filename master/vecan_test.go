@@ -380,3 +380,40 @@ func TestDisappearsAfterBusErrors_1_13_09_1_14_01(t *testing.T) {
 	r.advance(5 * time.Second)
 	assert.NotEmpty(t, r.veFrames)
 }
+
+// Changelog 1.17-05: from v1.17 VE_REG_DEVICE_STATE carries the BMS state (lynxsim's reading);
+// v1.16 does not answer it. And the combined control output voltage (0x037A): the bus while a
+// combined master's contactor is closed, N/A otherwise.
+func TestDeviceStateAndOutputVoltage_1_17_05(t *testing.T) {
+	for _, tt := range []struct {
+		version string
+		held    bool
+	}{
+		{"1.16", false},
+		{"1.17", true},
+	} {
+		t.Run(tt.version, func(t *testing.T) {
+			r := running(t, tt.version)
+			got := r.ask(vecan.RequestFrame(gxAddress, 0x50, vecan.RegDeviceState))
+			require.Len(t, got, 1)
+			v, code, isAck, ok := vecan.MatchReply(got[0], 0x50, vecan.RegDeviceState)
+			require.True(t, ok)
+			if tt.held {
+				assert.False(t, isAck)
+				assert.EqualValues(t, events.StateRunning, v&0xFF)
+			} else {
+				assert.True(t, isAck && code.IsError(), "refused: %v", code)
+			}
+		})
+	}
+	r := running(t, "1.38")
+	raw, _ := r.m.Get(vecan.RegLynxIonVoltage)
+	assert.EqualValues(t, uint32(0xFFFFFFFF), raw, "not combined: no output")
+	r.m.settings.Combined = true
+	raw, _ = r.m.Get(vecan.RegLynxIonVoltage)
+	assert.EqualValues(t, 2640, raw, "the bus, 26.40 V")
+	r.m.Stop()
+	r.advance(6 * time.Second)
+	raw, _ = r.m.Get(vecan.RegLynxIonVoltage)
+	assert.EqualValues(t, uint32(0xFFFFFFFF), raw, "contactor open: output not active")
+}

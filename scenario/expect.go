@@ -85,6 +85,18 @@ func parseExpect(w []string) (*Expectation, error) {
 		err = e.parseFrame(w)
 	case "load":
 		err = e.parseLoad(w)
+	case "led":
+		if len(w) != 2 {
+			return nil, errors.New("expect led PATTERN: service, waiting-for-start, ready-to-start, on or off (combined mode, v1.25)")
+		}
+		want := w[1]
+		e.check = func(r *run) (bool, string) {
+			got := r.master().StatusLED()
+			if got == "" {
+				got = "none"
+			}
+			return got == want, got
+		}
 	default:
 		if _, ok := values[w[0]]; ok {
 			err = e.parseValue(w)

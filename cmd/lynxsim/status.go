@@ -102,7 +102,7 @@ func (s *statusScreen) line(m master.Snapshot) string {
 func (s *statusScreen) render(m master.Snapshot) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "lynxsim  Lynx Ion BMS %s  virtual time %s\n", s.sysVersion(), clock(m.At))
-	fmt.Fprintf(&b, "state     %s\n", stateText(m))
+	fmt.Fprintf(&b, "state     %s%s\n", stateText(m), ledText(s.sys.Master.StatusLED()))
 	fmt.Fprintf(&b, "error     %s\n", errText(m.Error))
 	fmt.Fprintf(&b, "SOC       %s\n", pct(m.SOCPercent))
 	fmt.Fprintf(&b, "pack      %s  %s  contactor %s  batteries %d\n", volts(m.Volts), amps(m.Amps), closedText(m.ContactorClosed), m.Batteries)
@@ -113,7 +113,7 @@ func (s *statusScreen) render(m master.Snapshot) string {
 	fmt.Fprintf(&b, "flags     0x%08X %s\n", uint32(m.Flags), m.Flags)
 	for i, u := range s.sys.Units[1:] {
 		o := u.Master.Snapshot()
-		fmt.Fprintf(&b, "master %d  %s  SOC %s  %s  %s  contactor %s  error %s\n", i+2, stateText(o), pct(o.SOCPercent), volts(o.Volts), amps(o.Amps), closedText(o.ContactorClosed), errText(o.Error))
+		fmt.Fprintf(&b, "master %d  %s  SOC %s  %s  %s  contactor %s  error %s%s\n", i+2, stateText(o), pct(o.SOCPercent), volts(o.Volts), amps(o.Amps), closedText(o.ContactorClosed), errText(o.Error), ledText(u.Master.StatusLED()))
 	}
 	for _, h := range s.sys.Network.Hubs() {
 		fmt.Fprintf(&b, "bus %-6s %d frames, load %.1f %%\n", h.Name(), h.Frames(), 100*h.Load(m.At))
@@ -152,6 +152,13 @@ func (s *statusScreen) summary(interrupted bool) {
 	for _, e := range s.sys.Master.Log().Entries() {
 		fmt.Fprintf(s.out, "  %10s  %-7s %s\n", clock(e.At), e.Severity, e.Message)
 	}
+}
+
+func ledText(pattern string) string {
+	if pattern == "" {
+		return ""
+	}
+	return "  LED " + pattern
 }
 
 func stateText(m master.Snapshot) string {
