@@ -104,8 +104,14 @@ func (m *Master) combinedStart(why string) bool {
 		m.log.Add(events.Entry{At: m.now, Severity: events.SeverityWarning, Message: "combined: start refused (" + why + "): another master is pre-charging"})
 		return false
 	}
-	m.combined.goAhead = true
+	m.combined.goAhead, m.combined.stopped = true, false
 	m.log.Add(events.Entry{At: m.now, Severity: events.SeverityInfo, Message: "combined: start (" + why + ")"})
+	if m.state == stateStandby && m.reg.assigned && !m.off {
+		// Waiting with its batteries registered: on to the pre-charge at once, so that the others
+		// hear COMBINED_STATE pre-charging from now on.
+		m.beginPrecharge()
+		return true
+	}
 	m.Start()
 	return true
 }

@@ -48,8 +48,10 @@ var (
 
 func newFSM() *fsm.FSM {
 	return fsm.NewFSM(stateInitializing, fsm.Events{
-		{Name: evRegistered, Src: []string{stateInitializing}, Dst: statePreCharging},
-		{Name: evCheck, Src: []string{stateInitializing}, Dst: stateContactorCheck},
+		// From standby too: a combined master waits there with its batteries registered, and a start
+		// goes straight on to the pre-charge.
+		{Name: evRegistered, Src: []string{stateInitializing, stateStandby}, Dst: statePreCharging},
+		{Name: evCheck, Src: []string{stateInitializing, stateStandby}, Dst: stateContactorCheck},
 		{Name: evChecked, Src: []string{stateContactorCheck}, Dst: statePreCharging},
 		{Name: evPrecharged, Src: []string{statePreCharging}, Dst: stateGoingToRun},
 		{Name: evClosed, Src: []string{stateGoingToRun}, Dst: stateRunning},

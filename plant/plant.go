@@ -334,6 +334,17 @@ func (p *Plant) solve(b bank, total float64) float64 {
 	return b.ref + rise
 }
 
+// Thevenin is the bank as seen from its terminals: its open-circuit voltage and its conductance
+// (the strings' sources and resistances in parallel), from the modules as they are now. A combined
+// system shares its loads among banks by these (scenario's DC bus).
+func (p *Plant) Thevenin() (volts, siemens float64) {
+	b := p.prepare()
+	if b.sumG <= 0 {
+		return b.ref, 0
+	}
+	return b.ref + b.sumI/b.sumG, b.sumG
+}
+
 func stringOCV(s []Cells) (ocv, ohms float64) {
 	for _, m := range s {
 		ocv += m.OpenCircuitVolts()

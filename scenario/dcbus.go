@@ -6,24 +6,63 @@ import (
 	"github.com/lynxsim/lynxsim/plant"
 )
 
-// dcBus shares the loads and chargers of a combined system (several masters, each with its bank
-// behind its own contactor, in parallel on the same loads and chargers, changelog 1.18-01)
-// among the banks that are connected: evenly, as equal banks behind equal contactors would take
-// it. The banks' own voltages and resistances do not enter: an approximation, close for the
-// equal banks lynxsim builds (a bank that fails drops out and the others carry its share).
+// dcBus joins the banks of a combined system (several masters, each with its bank behind its own
+// contactor, in parallel on the same loads and chargers, changelog 1.18-01). Once a step, before
+// the plants move, it solves the shared bus: each connected bank is its Thevenin equivalent
+// (open-circuit voltage behind the strings' resistance, plant.Thevenin), the loads and chargers a
+// net current, so that
+//
+//	V_bus = (I_net + Σ G_i·V_i) / Σ G_i,   I_i = G_i·(V_bus − V_i)   (positive: charging)
+//
+// and each bank's plant carries its I_i: equal banks share evenly, a fuller bank gives more, and
+// banks at different voltages exchange current between them. The solve uses the banks as they
+// were at the start of the step (the plants' own substeps do the rest); contactor and cable
+// resistances are not in it.
 type dcBus struct {
 	units   []*Unit
 	load    plant.Profile
 	charger plant.Profile
-	closed  int // banks connected at the last step
+	amps    []float64 // each bank's current this step, positive charging
 }
 
-// init shares the loads and chargers among units.
+// init joins units, with the loads and chargers of the configuration.
 func (d *dcBus) init(units []*Unit, loadAmps, chargerAmps float64) {
 	d.units, d.load, d.charger = units, plant.Constant(loadAmps), plant.Constant(chargerAmps)
-	for _, u := range units {
-		u.Plant.SetLoad(plant.ProfileFunc(d.share(func() plant.Profile { return d.load })))
-		u.Plant.SetCharger(plant.ProfileFunc(d.share(func() plant.Profile { return d.charger })))
+	d.amps = make([]float64, len(units))
+	for i, u := range units {
+		u.Plant.SetLoad(plant.ProfileFunc(func(time.Duration) float64 { return max(0, -d.amps[i]) }))
+		u.Plant.SetCharger(plant.ProfileFunc(func(time.Duration) float64 { return max(0, d.amps[i]) }))
+	}
+}
+
+// Step solves the shared bus for the step about to be taken.
+func (d *dcBus) Step(now time.Duration) {
+	net := 0.0
+	if d.charger != nil {
+		net += d.charger.At(now)
+	}
+	if d.load != nil {
+		net -= d.load.At(now)
+	}
+	var sumG, sumGV float64
+	for i, u := range d.units {
+		d.amps[i] = 0
+		if !u.Plant.ContactsClosed() {
+			continue
+		}
+		v, g := u.Plant.Thevenin()
+		sumG += g
+		sumGV += g * v
+	}
+	if sumG == 0 {
+		return // no bank connected: the loads and chargers are off the bus
+	}
+	bus := (net + sumGV) / sumG
+	for i, u := range d.units {
+		if u.Plant.ContactsClosed() {
+			v, g := u.Plant.Thevenin()
+			d.amps[i] = g * (bus - v)
+		}
 	}
 }
 
@@ -46,27 +85,6 @@ type sharedBus struct {
 }
 
 func (s sharedBus) BusVolts() float64 { return max(s.Plant.BusVolts(), s.dc.busVolts()) }
-
-// share is one bank's part of a profile: the whole divided among the connected banks.
-func (d *dcBus) share(whole func() plant.Profile) func(time.Duration) float64 {
-	return func(t time.Duration) float64 {
-		p := whole()
-		if p == nil {
-			return 0
-		}
-		return p.At(t) / float64(max(d.closed, 1))
-	}
-}
-
-// Step counts the connected banks before the plants move.
-func (d *dcBus) Step(time.Duration) {
-	d.closed = 0
-	for _, u := range d.units {
-		if u.Plant.ContactsClosed() {
-			d.closed++
-		}
-	}
-}
 
 // SetLoad sets the loads' current (nil: none): on the shared bus in combined mode, else on the
 // plant.

@@ -140,9 +140,7 @@ func Parse(r io.Reader, name string) (*Script, error) {
 	for sc.Scan() {
 		p.line++
 		text := sc.Text()
-		if i := strings.IndexByte(text, '#'); i >= 0 && !inQuotes(text, i) {
-			text = text[:i]
-		}
+		text = stripComment(text)
 		text = strings.TrimSpace(text)
 		if text == "" {
 			continue
@@ -662,6 +660,17 @@ func split(s string) ([]string, error) {
 }
 
 func inQuotes(s string, i int) bool { return strings.Count(s[:i], `"`)%2 == 1 }
+
+// stripComment cuts a comment off a line: '#' at the start or after a space or tab, outside
+// quotes. A '#' inside a word is part of it, as in the candump frame 1CEF5020#669902FF0F.
+func stripComment(line string) string {
+	for i := 0; i < len(line); i++ {
+		if line[i] == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t') && !inQuotes(line, i) {
+			return line[:i]
+		}
+	}
+	return line
+}
 
 // parseDuration reads a Go duration ("90s", "1h30m", "250ms").
 func parseDuration(s string) (time.Duration, error) { return time.ParseDuration(s) }

@@ -44,6 +44,7 @@ type runOptions struct {
 	listenOnly  bool
 	masters     int
 	combined    bool
+	knownIssues []string
 	bitrate     uint32 // VE.Can (or CAN-bus BMS) interface, 0: leave it
 	batBitrate  uint32 // battery-bus interface, 0: leave it
 }
@@ -115,7 +116,7 @@ func (o runOptions) systemConfig() (scenario.Config, float64, error) {
 	if err != nil {
 		return cfg, 0, usageError{err}
 	}
-	if cfg.Firmware, err = firmware.NewProfile(v); err != nil {
+	if cfg.Firmware, err = firmware.NewProfile(v, firmware.WithKnownIssues(o.knownIssues...)); err != nil {
 		return cfg, 0, usageError{err}
 	}
 	if cfg.VECan, err = canbus.ParseSpec(o.vecan); err != nil {
@@ -289,6 +290,7 @@ func isTerminal(w io.Writer) bool {
 
 // addHILFlags adds the flags of hardware in the loop to run and master.
 func addHILFlags(f *pflag.FlagSet, o *runOptions) {
+	f.StringSliceVar(&o.knownIssues, "known-issues", nil, "reproduce these known issues of the firmware (changelog ids of kind known-issue, such as 1.09-15; lynxsim firmware list)")
 	f.BoolVar(&o.listenOnly, "listen-only", false, "transmit nothing on real interfaces (SocketCAN, UDP): watch a live system without taking part")
 	f.Uint32Var(&o.bitrate, "bitrate", 0, "set the --vecan interface's bit rate first (needs root): 250000 for VE.Can, 500000 for the CAN-bus BMS profile")
 	f.Uint32Var(&o.batBitrate, "battery-bitrate", 0, "set the --battery-bus interface's bit rate first (needs root)")

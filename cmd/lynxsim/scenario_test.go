@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -178,4 +179,32 @@ func TestHILFlagsBadInput(t *testing.T) {
 		assert.Equal(t, 2, code, "%v: %s", tt.args, errOut)
 		assert.Contains(t, errOut, tt.want)
 	}
+}
+
+// --known-issues reproduces a known issue: two v1.09 masters flood VE.Can (1.09-15); v1.10 has
+// the fix. An id that is not a known issue is refused in one line.
+func TestRunKnownIssues(t *testing.T) {
+	load := func(v string) string {
+		code, out, errOut := runCLI(t, "run", "--firmware", v, "--known-issues", "1.09-15", "--masters", "2", "--duration", "20s", "--speed", "max")
+		require.Equal(t, 0, code, errOut)
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(line, "bus vecan") {
+				return line
+			}
+		}
+		t.Fatalf("no bus line: %s", out)
+		return ""
+	}
+	var flood, quiet float64
+	line := load("1.09")
+	_, err := fmt.Sscanf(line[strings.Index(line, "load")+5:], "%f", &flood)
+	require.NoError(t, err)
+	line = load("1.10")
+	_, err = fmt.Sscanf(line[strings.Index(line, "load")+5:], "%f", &quiet)
+	require.NoError(t, err)
+	assert.Greater(t, flood, 30.0, "v1.09 floods the bus")
+	assert.Less(t, quiet, 5.0, "v1.10 does not")
+	code, _, errOut := runCLI(t, "run", "--known-issues", "1.25-05", "--duration", "1s")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "item 1.25-05 is a behaviour item, not a known issue")
 }
