@@ -38,7 +38,7 @@ const (
 )
 
 const expectHelp = "state NAME, error N|none, flag NAME on|off, register REG OP VALUE, load vecan|battery OP PERCENT, " +
-	"soc|volts|amps|min-cell|max-cell|min-temp|max-temp|cvl|ccl|dcl|dvl OP VALUE, " +
+	"soc|volts|amps|min-cell|max-cell|min-temp|max-temp|cvl|ccl|dcl|dvl|gx-ccl|gx-dcl OP VALUE, " +
 	"output charge-relay|discharge-relay|relay open|closed, contactor open|closed, " +
 	"event \"TEXT\", no event \"TEXT\", frame vecan|battery ID present|absent; then within D or for D"
 
@@ -85,6 +85,21 @@ func parseExpect(w []string) (*Expectation, error) {
 		err = e.parseFrame(w)
 	case "load":
 		err = e.parseLoad(w)
+	case "gx-ccl", "gx-dcl":
+		// The limits the GX gives the chargers and inverters under dvcc=on: several masters
+		// combined (the lowest of the connected ones times their number).
+		c, err := parseComparison(w[1:], "A")
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", w[0], err)
+		}
+		dcl := w[0] == "gx-dcl"
+		e.check = func(r *run) (bool, string) {
+			v := r.ccl
+			if dcl {
+				v = r.dcl
+			}
+			return c.holds(v), strconv.FormatFloat(v, 'f', 1, 64) + "A"
+		}
 	case "led":
 		if len(w) != 2 {
 			return nil, errors.New("expect led PATTERN: service, waiting-for-start, ready-to-start, on or off (combined mode, v1.25)")
