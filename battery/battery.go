@@ -46,6 +46,7 @@ type Battery struct {
 	// Firmware faults (Inject): a battery that fell silent, one that floods the bus, one deaf to
 	// commands, and one that announces another product than it is.
 	silent, babbling, deaf bool
+	oldRounding            bool // negative temperatures truncated (before changelog 1.32-07)
 	productOverride        uint16
 	selfTestFailures       batbus.SelfTestFailures
 

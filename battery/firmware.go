@@ -75,7 +75,7 @@ func (b *Battery) report(now time.Duration) {
 	if now >= b.nextTerminals {
 		b.nextTerminals = now + batbus.TerminalsPeriod
 		if pos, neg, ok := b.mod.TerminalCelsius(); ok {
-			b.send(batbus.Terminals{Address: b.address, PositiveDeciCelsius: deciCelsius(pos), NegativeDeciCelsius: deciCelsius(neg)}.Frame())
+			b.send(batbus.Terminals{Address: b.address, PositiveDeciCelsius: b.deciCelsius(pos), NegativeDeciCelsius: b.deciCelsius(neg)}.Frame())
 		}
 	}
 	if now >= b.nextEnvironment {
@@ -126,13 +126,24 @@ func wire(v, lo, hi float64) float64 {
 	return math.Max(lo, math.Min(hi, math.Round(v)))
 }
 
-func deciCelsius(c float64) int16 {
+func (b *Battery) deciCelsius(c float64) int16 {
 	if math.IsNaN(c) {
 		return batbus.NASn16
+	}
+	if b.oldRounding && c < 0 {
+		// The battery firmware before the update the master carries from v1.32 ("Updated all
+		// batteries firmware, fixed rounding on negative temperatures", changelog 1.32-07):
+		// lynxsim's reading is that it truncated toward zero, so that −10.26 °C went out as
+		// −10.2 °C [I].
+		return int16(max(-600, c*10))
 	}
 	// Plausible range of the protocol: −60 to 150 °C (docs/battery-bus.md).
 	return int16(wire(c*10, -600, 1500))
 }
+
+// SetOldTemperatureRounding gives the battery the firmware of before changelog 1.32-07, which
+// rounded negative temperatures wrongly: a bank under a master before v1.32 has it.
+func (b *Battery) SetOldTemperatureRounding(old bool) { b.oldRounding = old }
 
 func (b *Battery) extremes() batbus.Extremes {
 	b.cellBuf = b.mod.CellVolts(b.cellBuf[:0])
@@ -147,7 +158,7 @@ func (b *Battery) extremes() batbus.Extremes {
 	}
 	e := batbus.Extremes{Address: b.address,
 		MinMillivolts: uint16(wire(lowV*1000, 0, 5000)), MaxMillivolts: uint16(wire(highV*1000, 0, 5000)),
-		MinDeciCelsius: deciCelsius(lowT), MaxDeciCelsius: deciCelsius(highT)}
+		MinDeciCelsius: b.deciCelsius(lowT), MaxDeciCelsius: b.deciCelsius(highT)}
 	if len(b.tempBuf) == 0 {
 		e.MinDeciCelsius, e.MaxDeciCelsius = batbus.NASn16, batbus.NASn16
 	}
@@ -177,7 +188,7 @@ func (b *Battery) sendTemperatures() {
 		for k := range batbus.PerFrame {
 			f.DeciCelsius[k] = batbus.NASn16
 			if first+k < len(b.tempBuf) {
-				f.DeciCelsius[k] = deciCelsius(b.tempBuf[first+k])
+				f.DeciCelsius[k] = b.deciCelsius(b.tempBuf[first+k])
 			}
 		}
 		b.send(f.Frame())

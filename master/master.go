@@ -65,6 +65,14 @@ type Config struct {
 	// ContactorFeedbackTimeout is how long the feedback contact may take to follow a close
 	// command before #26: an assumption.
 	ContactorFeedbackTimeout time.Duration
+	// HastyFeedbackTimeout is the feedback wait of the known issue of changelog 1.13-07 ("Main
+	// contactor check might trigger “#26 Contactor failure occurred” error on some systems"),
+	// whose source 1.15-01 fixed: lynxsim's reading is that the check did not wait long enough
+	// for a slow auxiliary contact [I].
+	HastyFeedbackTimeout time.Duration
+	// BootloaderVersion is the VUP bootloader version a master from v1.14 reports (changelog
+	// 1.14-10): not published, an assumption (v1.00).
+	BootloaderVersion firmware.Version
 	// ContactorCheckTime is how long the contactor check of v1.23 watches the feedback of the open
 	// contactor before pre-charging (changelog 1.23-03, state 17 "Contactor check"): an assumption.
 	ContactorCheckTime time.Duration
@@ -192,6 +200,8 @@ func DefaultConfig(profile *firmware.Profile) Config {
 		FuseCheckFraction:             0.05,
 		PrechargeDoneVolts:            1.0,
 		ContactorFeedbackTimeout:      500 * time.Millisecond,
+		HastyFeedbackTimeout:          50 * time.Millisecond,
+		BootloaderVersion:             firmware.MustParse("1.00"),
 		ContactorCheckTime:            time.Second,
 		ChargeCellVolts:               3.50,
 		DischargeCellVolts:            2.90,
@@ -435,7 +445,7 @@ func (m *Master) stepGoingToRun() {
 		m.startRecovery()
 		return
 	}
-	if m.now-m.stateSince >= m.cfg.ContactorFeedbackTimeout {
+	if m.now-m.stateSince >= m.closeFeedbackTimeout() {
 		m.fail(events.ErrContactor)
 	}
 }
@@ -448,3 +458,13 @@ func (m *Master) Log() *events.Log { return m.log }
 
 // Counters returns the master's counters.
 func (m *Master) Counters() Counters { return m.counters }
+
+// closeFeedbackTimeout is how long the contactor's feedback may take to follow a close: the
+// configured time, or with known issue 1.13-07 opted in on a version before its fix (1.15-01)
+// the hasty one, so that a system with a slow auxiliary contact fails with a false #26.
+func (m *Master) closeFeedbackTimeout() time.Duration {
+	if p := m.cfg.Firmware; p.KnownIssue("1.13-07") && !p.Has("1.15-01") {
+		return m.cfg.HastyFeedbackTimeout
+	}
+	return m.cfg.ContactorFeedbackTimeout
+}

@@ -61,7 +61,13 @@ func (m *Master) Get(reg vecan.Register) (uint32, bool) {
 	e := m.ext
 	switch reg {
 	case vecan.RegProductID:
-		return vecan.PackProductID(0, m.identity().ProductID, 0xFE), true // flags: no VUP bit [I]
+		// Flags: bit 0 "VUP support", set from v1.14 when the master reports its VUP bootloader
+		// (changelog 1.14-10; velib's VE_PROD_ID_F_VUP_SUPPORT, the rest reserved ones) [I].
+		flags := uint8(0xFE)
+		if m.cfg.Firmware.Has("1.14-10") {
+			flags |= 0x01
+		}
+		return vecan.PackProductID(0, m.identity().ProductID, flags), true
 	case vecan.RegAppVersion:
 		return vecan.PackAppVersion(0, m.cfg.Firmware.Version().AppVer()), true
 	case vecan.RegDeviceInstance:

@@ -136,6 +136,7 @@ func (f *veFace) receive(now time.Duration, fr can.Frame) {
 		}
 		before := len(f.tx)
 		f.tx = f.server.Handle(now, self, fr, f.tx)
+		f.bootloaderVersion(self, id, fr)
 		f.sendLong(self)
 		if len(f.tx) == before && id.Destination == self {
 			m.counters.VECanFramesIgnored++
@@ -232,3 +233,17 @@ const celsiusToKelvin = 273.15
 
 // Address is the NMEA 2000 source address the master uses on VE.Can (its claim's).
 func (m *Master) Address() uint8 { return m.face.claimer.Address() }
+
+// bootloaderVersion: "Report version of VUP bootloader" (changelog 1.14-10). velib lets one node
+// report several versions in VE_REG_APP_VER, one per identifier ("multiple versions can be reported
+// by a single node"): from v1.14 a request for it is answered with the application's (identifier
+// 0) and then the bootloader's (identifier 1) [I].
+func (f *veFace) bootloaderVersion(self uint8, id n2k.ID, fr can.Frame) {
+	m := f.m
+	if !m.cfg.Firmware.Has("1.14-10") || id.Destination != self {
+		return
+	}
+	if v, ok := vecan.ParseVREG(fr); ok && v.Register == vecan.RegRequest && vecan.Register(v.Value) == vecan.RegAppVersion {
+		f.tx = append(f.tx, vecan.VREG{Register: vecan.RegAppVersion, Value: vecan.PackAppVersion(1, m.cfg.BootloaderVersion.AppVer()), Size: 4}.Frame(self, n2k.Broadcast))
+	}
+}

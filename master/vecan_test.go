@@ -49,16 +49,25 @@ func (r *rig) ask(f can.Frame) []can.Frame {
 
 // The MG guide's example (S2 p.21), against the emulated master: a request for the firmware
 // version from 0x20 is answered by a broadcast carrying the version as the device encodes it.
-func TestVREGRequestFirmwareVersion(t *testing.T) {
+// From v1.14 the VUP bootloader's version follows under identifier 1 and the product id sets its
+// VUP-support flag (changelog 1.14-10, lynxsim's reading of velib's multiple versions).
+func TestVREGRequestFirmwareVersion_1_14_10(t *testing.T) {
 	r := running(t, "1.38")
 	got := r.ask(vecan.RequestFrame(gxAddress, 0x50, vecan.RegAppVersion))
-	require.Len(t, got, 1)
+	require.Len(t, got, 2)
 	assert.Equal(t, "1CEFFF50#6699020100003801", got[0].String(), "v1.38 = 0x013800 (S2 p.17, p.21)")
+	assert.Equal(t, "1CEFFF50#6699020101000001", got[1].String(), "the bootloader, identifier 1, v1.00")
+	pid, _ := r.m.Get(vecan.RegProductID)
+	assert.EqualValues(t, 0xFF, pid>>24, "VUP support")
 
-	r = running(t, "1.07")
-	got = r.ask(vecan.RequestFrame(gxAddress, 0x50, vecan.RegAppVersion))
-	require.Len(t, got, 1)
-	assert.Equal(t, "1CEFFF50#6699020100000701", got[0].String())
+	for _, v := range []string{"1.07", "1.13"} {
+		r = running(t, v)
+		got = r.ask(vecan.RequestFrame(gxAddress, 0x50, vecan.RegAppVersion))
+		require.Len(t, got, 1, v)
+		pid, _ = r.m.Get(vecan.RegProductID)
+		assert.EqualValues(t, 0xFE, pid>>24, "no VUP flag before v1.14")
+	}
+	assert.Equal(t, "1CEFFF50#6699020100001301", got[0].String())
 }
 
 func TestVREGUnknownRequestIsNACKed(t *testing.T) {

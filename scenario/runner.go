@@ -117,6 +117,9 @@ func (s *Script) Config(v firmware.Version) (Config, error) {
 		if ps.LoadsOnBus {
 			c.Loads = plant.LoadsOnBus
 		}
+		if ps.ContactorClose > 0 {
+			c.ContactorClose = ps.ContactorClose
+		}
 	}
 	cfg.Masters = s.Masters
 	settings := s.Settings

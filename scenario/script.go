@@ -58,6 +58,7 @@ type PlantSpec struct {
 	LoadAmps, ChargerAmps float64
 	BusFarads             float64 // 0: the plant's default
 	LoadsOnBus            bool
+	ContactorClose        time.Duration // 0: the plant's default
 	// DVCC: the chargers and loads follow the master's limits, as inverter-chargers under a GX
 	// with DVCC do: the charge current at most CCL and none without allowed-to-charge, the
 	// discharge current at most DCL and none without allowed-to-discharge. Off, they are dumb:
@@ -388,6 +389,14 @@ func (p *parser) parsePlant(w []string) error {
 		"load":        func(v string) error { return quantityInto(v, "A", 0, 5000, &ps.LoadAmps) },
 		"charger":     func(v string) error { return quantityInto(v, "A", 0, 5000, &ps.ChargerAmps) },
 		"capacitance": func(v string) error { return quantityInto(v, "F", 1e-6, 100, &ps.BusFarads) },
+		"contactor-close": func(v string) error {
+			d, err := parseDuration(v)
+			if err != nil || d < 0 || d > 10*time.Second {
+				return fmt.Errorf("%q: want a duration such as 120ms, up to 10s", v)
+			}
+			ps.ContactorClose = d
+			return nil
+		},
 		"dvcc": func(v string) error {
 			if v != "on" && v != "off" {
 				return fmt.Errorf("%q: want on or off", v)

@@ -281,6 +281,9 @@ func (s *System) buildUnit(cfg Config, index int, open func(canbus.Spec, string,
 			if err != nil {
 				return nil, err
 			}
+			// The batteries of a master before v1.32 run the battery firmware it carries, with the
+			// rounding of negative temperatures that 1.32-07 fixed.
+			b.SetOldTemperatureRounding(!cfg.Firmware.Has("1.32-07"))
 			if cfg.CellSpreadPercent != 0 {
 				if err := b.Module().SpreadSOC(cfg.CellSpreadPercent); err != nil {
 					return nil, err
