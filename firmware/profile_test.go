@@ -78,3 +78,25 @@ func TestNewProfileRejects(t *testing.T) {
 		})
 	}
 }
+
+// Every known issue has the versions it affects; Reproduces needs the opt-in and such a version.
+func TestKnownIssueRanges(t *testing.T) {
+	for _, it := range Items() {
+		if it.Kind != KindKnownIssue {
+			continue
+		}
+		from, to, ok := KnownIssueAffects(it.ID)
+		require.True(t, ok, it.ID)
+		assert.False(t, to.Before(from), it.ID)
+	}
+	p, err := NewProfile(MustParse("1.13"), WithKnownIssues("1.13-07"))
+	require.NoError(t, err)
+	assert.True(t, p.Reproduces("1.13-07"))
+	assert.False(t, p.Reproduces("1.13-08"), "not opted in")
+	p, err = NewProfile(MustParse("1.15"), WithKnownIssues("1.13-07"))
+	require.NoError(t, err)
+	assert.False(t, p.Reproduces("1.13-07"), "fixed by 1.15-01")
+	p, err = NewProfile(MustParse("1.27"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"1.28-03"}, p.AffectingKnownIssues())
+}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/lynxsim/lynxsim/canbus"
 	"github.com/lynxsim/lynxsim/events"
-	"github.com/lynxsim/lynxsim/firmware"
 )
 
 // CAN bus errors on VE.Can, as the kernel reports them in error frames (linux/can/error.h: the
@@ -59,8 +58,7 @@ func (f *veFace) onErrorFrame(now time.Duration, fr can.Frame) {
 
 // knownIssueGone: the 1.13-09 disappearance is opted in and the version has it (before 1.14).
 func (f *veFace) knownIssueGone() bool {
-	p := f.m.cfg.Firmware
-	return p.KnownIssue("1.13-09") && p.Version().Before(firmware.MustParse("1.14"))
+	return f.m.cfg.Firmware.Reproduces("1.13-09")
 }
 
 // afterBusErrors filters what the face would send: nothing while silenced by the known issue or

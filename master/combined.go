@@ -9,7 +9,6 @@ import (
 	"github.com/lynxsim/lynxsim/canbus/n2k"
 	"github.com/lynxsim/lynxsim/canbus/vecan"
 	"github.com/lynxsim/lynxsim/events"
-	"github.com/lynxsim/lynxsim/firmware"
 )
 
 // Combined systems (changelog 1.18-01): several masters, each with its bank, in parallel on the
@@ -185,7 +184,7 @@ func (f *veFace) fromOtherMaster(now time.Duration, self uint8, id n2k.ID, fr ca
 		// the VE-CAN result in 100% busload because devices constantly answer to each other,
 		// caused by SOC Vreg." Opted in on v1.09, a master answers another's SOC broadcast with its
 		// own at once, and two of them never stop [I].
-		if p := m.cfg.Firmware; p.KnownIssue("1.09-15") && p.Version() == firmware.MustParse("1.09") {
+		if m.cfg.Firmware.Reproduces("1.09-15") {
 			if raw, ok := m.Get(vecan.RegSOC); ok {
 				f.tx = append(f.tx, vecan.VREG{Register: vecan.RegSOC, Value: raw, Size: 2}.Frame(self, n2k.Broadcast))
 			}

@@ -235,7 +235,15 @@ func (m *Master) Start() {
 // Shutdown powers the master down: contactor open through the opening sequence, then the shutdown
 // state for the shutdown time (8 s from v1.09, changelog 1.09-06) with the DVCC set-points at the
 // actual voltage (changelog 1.17-01) so that the GX stops charging and discharging, then silence.
-func (m *Master) Shutdown() { m.leave(evShutdown, events.ErrNone) }
+func (m *Master) Shutdown() {
+	// Known issue 1.28-03: "With version 1.27 there is a small chance that turning off a Lynx Ion
+	// BMS is not possible anymore." Opted in, a v1.27 master does not turn off [I].
+	if m.cfg.Firmware.Reproduces("1.28-03") {
+		m.log.Add(events.Entry{At: m.now, Severity: events.SeverityWarning, Message: "turning off failed (known issue 1.28-03)"})
+		return
+	}
+	m.leave(evShutdown, events.ErrNone)
+}
 
 func (m *Master) stepShutdown() {
 	if !m.off && m.now-m.stateSince >= m.shutdownTime() {

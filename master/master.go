@@ -463,7 +463,7 @@ func (m *Master) Counters() Counters { return m.counters }
 // configured time, or with known issue 1.13-07 opted in on a version before its fix (1.15-01)
 // the hasty one, so that a system with a slow auxiliary contact fails with a false #26.
 func (m *Master) closeFeedbackTimeout() time.Duration {
-	if p := m.cfg.Firmware; p.KnownIssue("1.13-07") && !p.Has("1.15-01") {
+	if m.cfg.Firmware.Reproduces("1.13-07") {
 		return m.cfg.HastyFeedbackTimeout
 	}
 	return m.cfg.ContactorFeedbackTimeout

@@ -6,7 +6,6 @@ import (
 
 	"github.com/lynxsim/lynxsim/canbus/batbus"
 	"github.com/lynxsim/lynxsim/events"
-	"github.com/lynxsim/lynxsim/firmware"
 )
 
 // Battery firmware update (state 13, SLAVE_UPDATING; docs/battery-bus.md §7.4): the master sends
@@ -129,8 +128,7 @@ func (m *Master) sendBlock() {
 // update fails half way with #28; started again, it completes.
 func (m *Master) knownUpdateFailure() bool {
 	u := &m.update
-	v := m.cfg.Firmware.Version()
-	if !m.cfg.Firmware.KnownIssue("1.13-08") || u.knownIssueFired || v.AtLeast(firmware.MustParse("1.14")) || u.next != u.blocks/2 || u.blocks < 2 {
+	if !m.cfg.Firmware.Reproduces("1.13-08") || u.knownIssueFired || u.next != u.blocks/2 || u.blocks < 2 {
 		return false
 	}
 	u.knownIssueFired = true
