@@ -92,6 +92,9 @@ func (v Version) Compare(w Version) int {
 // Before reports whether v is older than w.
 func (v Version) Before(w Version) bool { return v.Compare(w) < 0 }
 
+// After reports whether v is later than w.
+func (v Version) After(w Version) bool { return v.Compare(w) > 0 }
+
 // AtLeast reports whether v is w or newer: the test for "this firmware has the change made in w".
 func (v Version) AtLeast(w Version) bool { return v.Compare(w) >= 0 }
 

@@ -22,7 +22,21 @@ type allowedByCells struct {
 	off     bool          // switched off by the cells
 	pending bool          // the condition to switch has been seen
 	since   time.Duration // when it was first seen
+	// ahSince is the charge moved the other way since the output went off (discharged after
+	// full, charged after empty): enough of it enables the output again (changelog 1.38-11).
+	ahSince float64
 }
+
+// Re-enabling after full or empty by energy (changelog 1.38-11: "Updated handling required
+// discharge/charge energy after fully charge/discharge condition is detected to enable the
+// charge/discharge again. After fully charge more discharge energy was required than expected"):
+// an output the cells switched off comes back when its resume voltage is reached (allowed.go's
+// hysteresis) or when this share of the bank's capacity has moved the other way. Neither share is
+// published: 2 % from v1.38 and 5 % before ("more than expected") are assumptions.
+const (
+	reenablePercent       = 2.0
+	reenablePercentBefore = 5.0
+)
 
 // step moves the output: offNow says the cells are past the stop level, onNow that they are back
 // past the resume level (equal to offNow's negation without hysteresis).
@@ -59,16 +73,41 @@ func (m *Master) stepAllowedByCells() {
 	if full {
 		debounce = cellAllowedDebounce
 	}
+	// The charge moved since the last step, for the energy condition.
+	ah := m.hw.ShuntAmps() * (m.now - m.lastAllowedStep).Hours()
+	m.lastAllowedStep = m.now
+	required := reenablePercentBefore
+	if m.cfg.Firmware.Has("1.38-11") {
+		required = reenablePercent
+	}
+	requiredAh := required / 100 * m.reg.bankAh(m.cfg.Series)
+	if m.atcCells.off {
+		m.atcCells.ahSince -= ah // discharged: positive
+	}
+	if m.atdCells.off {
+		m.atdCells.ahSince += ah // charged: positive
+	}
+
 	chargeOff := e.maxCellVolts >= l.StopChargeVolts
 	chargeOn := !chargeOff
 	if hysteresisCharge {
 		chargeOn = e.maxCellVolts < l.ResumeChargeVolts
 	}
+	chargeOn = chargeOn || (m.atcCells.off && requiredAh > 0 && m.atcCells.ahSince >= requiredAh && !chargeOff)
+	wasOff := m.atcCells.off
 	m.atcCells.step(m.now, chargeOff, chargeOn, debounce)
+	if m.atcCells.off && !wasOff {
+		m.atcCells.ahSince = 0
+	}
 	dischargeOff := e.minCellVolts <= l.StopDischargeVolts
 	dischargeOn := !dischargeOff
 	if full {
 		dischargeOn = e.minCellVolts > l.ResumeDischargeVolts
 	}
+	dischargeOn = dischargeOn || (m.atdCells.off && requiredAh > 0 && m.atdCells.ahSince >= requiredAh && !dischargeOff)
+	wasOff = m.atdCells.off
 	m.atdCells.step(m.now, dischargeOff, dischargeOn, debounce)
+	if m.atdCells.off && !wasOff {
+		m.atdCells.ahSince = 0
+	}
 }

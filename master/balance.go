@@ -59,11 +59,7 @@ func (m *Master) balanceMask(b *batteryInfo, amps float64) uint32 {
 	var start bool
 	switch b.announce.Chemistry {
 	case batbus.ChemistryNMC:
-		idle := m.cfg.HEIdleBeforeBalance
-		if m.cfg.Firmware.Has("1.36-01") {
-			idle = m.cfg.HEIdleBeforeBalanceFast
-		}
-		start = m.idleSince >= 0 && m.now-m.idleSince >= idle
+		start = m.idleSince >= 0 && m.now-m.idleSince >= heIdle(m)
 		if m.cfg.Firmware.Has("1.36-01") && deviation > heAlwaysBalanceVolts {
 			start = true
 		}

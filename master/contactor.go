@@ -226,7 +226,7 @@ func (m *Master) Start() {
 	m.off = false
 	m.combined.goAhead, m.combined.stopped = true, false // a start is the command a combined master waits for
 	m.strategyAtStart = m.strategySetting()
-	m.startedAt, m.chargerDetected = m.now, false
+	m.startedAt, m.chargerDetected, m.deferredFail = m.now, false, events.ErrNone
 	m.face.gone = false // a start brings a master silenced by bus errors back (known issue 1.13-09)
 	m.restartRegistration(batbus.ReleaseRestart)
 	m.fire(evStart)
@@ -262,7 +262,7 @@ func (m *Master) Restart() bool {
 	m.err = events.ErrNone
 	m.diag = nil
 	m.strategyAtStart = m.strategySetting()
-	m.startedAt, m.chargerDetected, m.buttonStart = m.now, false, false
+	m.startedAt, m.chargerDetected, m.buttonStart, m.deferredFail = m.now, false, false, events.ErrNone
 	m.restartRegistration(batbus.ReleaseRestart)
 	m.fire(evRestart)
 	return true

@@ -241,10 +241,7 @@ func (m *Master) temperatureDerating() (float64, string) {
 		return 1, ""
 	}
 	l := m.limitsFor()
-	stepC := 2.0
-	if m.cfg.Firmware.Has("1.25-11") {
-		stepC = 1
-	}
+	stepC := m.deratingStepCelsius()
 	band := m.cfg.DeratingBandCelsius
 	hot := math.Floor(m.ext.maxCellCelsius/stepC) * stepC
 	cold := math.Ceil(m.ext.minCellCelsius/stepC) * stepC
@@ -257,6 +254,15 @@ func (m *Master) temperatureDerating() (float64, string) {
 		f, why = math.Max(0, x), "temperature derating (cold)"
 	}
 	return f, why
+}
+
+// deratingStepCelsius is the step the temperature is taken in for derating: 1 °C from v1.25,
+// 2 °C before (changelog 1.25-11).
+func (m *Master) deratingStepCelsius() float64 {
+	if m.cfg.Firmware.Has("1.25-11") {
+		return 1
+	}
+	return 2
 }
 
 // terminalDerating lowers charge and discharge current when an HE positive terminal is between 64

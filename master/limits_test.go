@@ -16,7 +16,7 @@ import (
 
 // Changelog 1.15-04: HE charge rating 0.3 C before v1.15; then 0.6 C (Default/Economic) and
 // 1.0 C (Performance). Changelog 1.23-06: a strategy change takes effect at once from v1.23, at
-// the next start before.
+// the next start before. Changelog 1.24-04: "Default" is called "Economic" from v1.24.
 func TestHEChargeRating(t *testing.T) {
 	for _, tt := range []struct {
 		version        string

@@ -256,33 +256,35 @@ type Master struct {
 	initPhase  events.State
 	err        events.ErrorCode
 
-	reg            registration
-	ext            extremes
-	socPct         float64
-	socKnown       bool
-	flags          events.FlagSet
-	limits         Limits
-	face           *veFace
-	bmsOut         bmsOut
-	counters       Counters
-	lastShunt      float64
-	history        history
-	daily          daily
-	update         update
-	combined       combined
-	ttgAvgAmps     float64
-	ttgAvgKnown    bool
-	opening        opening
-	diag           []diagState
-	diagOn         []bool // the rows of the table this firmware has
-	diagFlags      events.FlagSet
-	rejectedSeen   uint64 // BatteryFramesRejected as the protection table last saw it
-	atcCells       allowedByCells
-	atdCells       allowedByCells
-	blockCharge    bool
-	blockDischarge bool
-	locked         bool // safety lock (#40): only Unlock ends it
-	medianBuf      []float64
+	reg             registration
+	ext             extremes
+	socPct          float64
+	socKnown        bool
+	flags           events.FlagSet
+	limits          Limits
+	face            *veFace
+	bmsOut          bmsOut
+	counters        Counters
+	lastShunt       float64
+	history         history
+	daily           daily
+	update          update
+	combined        combined
+	ttgAvgAmps      float64
+	ttgAvgKnown     bool
+	opening         opening
+	diag            []diagState
+	diagOn          []bool // the rows of the table this firmware has
+	diagFlags       events.FlagSet
+	rejectedSeen    uint64           // BatteryFramesRejected as the protection table last saw it
+	deferredFail    events.ErrorCode // a fail-safe found while pre-charging, before v1.25
+	lastAllowedStep time.Duration
+	atcCells        allowedByCells
+	atdCells        allowedByCells
+	blockCharge     bool
+	blockDischarge  bool
+	locked          bool // safety lock (#40): only Unlock ends it
+	medianBuf       []float64
 
 	strategyAtStart    uint8 // the strategy as read at the last start (before v1.23)
 	volatileStrategy   int   // a strategy written over VE.Can before v1.26, not stored; -1: none
@@ -324,6 +326,7 @@ type Counters struct {
 	VECanFramesIgnored    uint64 // VE.Can frames addressed to nobody the master serves, or of PGNs it does not act on
 	VECan11Bit            uint64 // 11-bit frames on VE.Can, ignored (changelog 1.16-01)
 	VECanErrorFrames      uint64
+	VECanFramesLost       uint64 // received but lost, as v1.36 does (changelog 1.37-01)
 	SendErrors            uint64
 	CommandRetries        uint64 // commands to a battery repeated for want of an acknowledgement
 	CommandsRefused       uint64 // commands a battery answered with other than ok
@@ -443,6 +446,10 @@ func (m *Master) stepGoingToRun() {
 		m.hw.SetPrecharge(false)
 		m.fire(evClosed)
 		m.startRecovery()
+		if code := m.deferredFail; code != events.ErrNone {
+			m.deferredFail = events.ErrNone
+			m.fail(code)
+		}
 		return
 	}
 	if m.now-m.stateSince >= m.closeFeedbackTimeout() {

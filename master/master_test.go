@@ -427,3 +427,28 @@ func TestNewRefusesBadConfig(t *testing.T) {
 func firmwareProfile(v string) (*firmware.Profile, error) {
 	return firmware.NewProfile(firmware.MustParse(v))
 }
+
+// Parameters reads the master's own version gates: a few values on both sides of their items.
+func TestParameters(t *testing.T) {
+	value := func(v, name string) string {
+		p, err := firmware.NewProfile(firmware.MustParse(v))
+		require.NoError(t, err)
+		for _, prm := range Parameters(p, Config{}) {
+			if prm.Name == name {
+				return prm.Value
+			}
+		}
+		t.Fatalf("no parameter %q", name)
+		return ""
+	}
+	assert.Equal(t, "2s", value("1.07", "contactor opening delay"))
+	assert.Equal(t, "5s", value("1.08", "contactor opening delay"))
+	assert.Equal(t, "2s", value("1.08", "shutdown time"))
+	assert.Equal(t, "8s", value("1.09", "shutdown time"))
+	assert.Equal(t, "0.3C / 0.3C", value("1.14", "HE charge rating, default / Performance"))
+	assert.Equal(t, "0.6C / 1C", value("1.15", "HE charge rating, default / Performance"))
+	assert.Equal(t, "120.0 A", value("1.19", "SMA current limit ceiling"))
+	assert.Equal(t, "1200.0 A", value("1.20", "SMA current limit ceiling"))
+	assert.Equal(t, "2 °C", value("1.24", "temperature derating step"))
+	assert.Equal(t, "1 °C", value("1.25", "temperature derating step"))
+}

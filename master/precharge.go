@@ -77,6 +77,12 @@ func (m *Master) stepPreCharging() {
 	}
 	if elapsed >= limit {
 		m.prechargeLastAt = 0
+		// Changelog 1.34-02 added the master event "Broken fuse detected": from v1.34 a
+		// pre-charge that never lifted the bus says so when it times out (v1.36 finds it early,
+		// 1.36-06).
+		if m.cfg.Firmware.Has("1.34-02") && bus < m.cfg.FuseCheckFraction*battery {
+			m.log.Add(events.Entry{At: m.now, Severity: events.SeverityAlarm, Message: "Broken fuse detected"})
+		}
 		m.fail(events.ErrPreChargeTimeout)
 		return
 	}

@@ -211,6 +211,13 @@ var diagnoses = []diagnosis{
 		check: func(m *Master, _ *CellLimits) bool {
 			return m.anyBattery(func(b *batteryInfo) bool { return b.environment.Leakage == batbus.LeakageDetected })
 		}},
+	// Changelog 1.38-04 "Added RS230 Battery processors self-tests monitoring": a battery that
+	// reports a failed processor self-test raises the service warning (bit 31) [I: the changelog
+	// names no flag]; before v1.38 the master does not look.
+	{name: "battery self-test failed", item: "1.38-04", debounce: time.Second, release: 10 * time.Second, flag: events.FlagWarnServiceRequest, hasFlag: true, act: warn,
+		check: func(m *Master, _ *CellLimits) bool {
+			return m.anyBattery(func(b *batteryInfo) bool { return b.gotStat && b.status.Flags.Has(batbus.StatusSelfTestFailed) })
+		}},
 	// Changelog 1.24-05: humidity warning for NMC and RS batteries; an event, no bit [?].
 	{name: "battery humidity", item: "1.24-05", debounce: time.Minute, release: time.Minute, act: warn,
 		check: func(m *Master, l *CellLimits) bool {
@@ -274,11 +281,18 @@ func (m *Master) anyBattery(f func(*batteryInfo) bool) bool {
 
 // maxTerminalCelsius is the hottest terminal of the bank (changelog 1.19-01, 1.30-03), -Inf
 // without terminal sensors.
+// Before v1.30 only the positive terminal is read (the HE monitoring of 1.19-01: "positive battery
+// terminal temperature"); from v1.30 both, where the battery has them ("Added support for positive
+// and negative battery terminal temperature readings if supported by battery", 1.30-03).
 func (m *Master) maxTerminalCelsius() float64 {
 	hottest := math.Inf(-1)
+	both := m.cfg.Firmware.Has("1.30-03")
 	for _, b := range m.reg.batteries {
-		for _, c := range []int16{b.terminals.PositiveDeciCelsius, b.terminals.NegativeDeciCelsius} {
-			if c != batbus.NASn16 && b.terminalsHeard {
+		if !b.terminalsHeard {
+			continue
+		}
+		for i, c := range [2]int16{b.terminals.PositiveDeciCelsius, b.terminals.NegativeDeciCelsius} {
+			if c != batbus.NASn16 && (i == 0 || both) {
 				hottest = math.Max(hottest, float64(c)/10)
 			}
 		}
@@ -357,6 +371,16 @@ func (m *Master) raise(d *diagnosis) {
 	m.log.Add(events.Entry{At: m.now, Severity: sev, Code: int(d.code), Message: d.name})
 	switch d.act {
 	case failSafe:
+		// "Fixed fail-safe handling while pre-charging" (changelog 1.25-10): before v1.25 a
+		// fail-safe found while pre-charging waited for the contactor to close and took effect
+		// from running, through the opening sequence [I].
+		if m.state == statePreCharging && !m.cfg.Firmware.Has("1.25-10") {
+			if m.deferredFail == events.ErrNone {
+				m.deferredFail = d.code
+				m.log.Add(events.Entry{At: m.now, Severity: events.SeverityWarning, Message: "fail-safe while pre-charging: acted on once running"})
+			}
+			return
+		}
 		m.fail(d.code) // the number the GX sees depends on the version: veError
 	case safetyLock:
 		// "A Safety lock is a permanent failure state" (limits.md §5.2, L4): the master stays

@@ -405,6 +405,17 @@ func (m *Master) stepInitializing() {
 // 1.38-07); the expected count (#5); whole strings (#9).
 func (m *Master) checkBank() events.ErrorCode {
 	first := m.reg.batteries[0].announce
+	// "Previously version 1.7 is not supporting batteries with serial number HQ1746***** or
+	// higher" (changelog 1.09-14): before v1.09 such a battery is an unknown battery, #3 [I: the
+	// note names no error; v1.08 is taken to be like v1.07].
+	if !m.cfg.Firmware.Has("1.09-14") {
+		for _, b := range m.reg.batteries {
+			if a := b.announce; a.Prefix == batbus.PrefixHQ && a.Serial >= firstUnsupportedSerial {
+				m.log.Add(events.Entry{At: m.now, Severity: events.SeverityAlarm, Message: "battery " + a.SerialString() + " is not supported by this firmware (HQ1746 and later need v1.09)"})
+				return events.ErrUnknownProduct
+			}
+		}
+	}
 	for _, b := range m.reg.batteries[1:] {
 		a := b.announce
 		same := a.Chemistry == first.Chemistry && a.Cells == first.Cells
@@ -471,3 +482,6 @@ func (m *Master) batterySOC() float64 {
 	}
 	return weighted / ah
 }
+
+// firstUnsupportedSerial is HQ1746 00000: week 46 of 2017 (changelog 1.09-14).
+const firstUnsupportedSerial = 174600000

@@ -7,8 +7,10 @@ import (
 	"go.einride.tech/can"
 
 	"github.com/lynxsim/lynxsim/canbus"
+	"github.com/lynxsim/lynxsim/canbus/batbus"
 	"github.com/lynxsim/lynxsim/canbus/n2k"
 	"github.com/lynxsim/lynxsim/canbus/vecan"
+	"github.com/lynxsim/lynxsim/firmware"
 )
 
 // VE.Can timing (protocol.md §2.1, §2.2: PGNs 127508 and 127506 every 1 500 ms, S2 p.13, p.15).
@@ -40,6 +42,7 @@ type veFace struct {
 	busOff        bool          // the controller went bus-off; from v1.25 the master waits it out
 	resumeAt      time.Duration // when a bus-off wait ends
 	gone          bool          // known issue 1.13-09: silent on VE.Can after bus errors
+	received      uint64        // VE.Can frames received, for the v1.36 reception loss
 	errorsSince   time.Duration // start of the window the error burst is counted in
 	errorsInBurst int
 }
@@ -108,6 +111,13 @@ func (f *veFace) receive(now time.Duration, fr can.Frame) {
 	switch {
 	case canbus.IsErrorFrame(fr):
 		f.onErrorFrame(now, fr)
+		return
+	case f.lostInV136():
+		return
+	case !fr.IsExtended && !m.cfg.Firmware.Has("1.16-01"):
+		// Before v1.16 an 11-bit frame went through the NMEA 2000 handling like any other and came
+		// out as a frame of no PGN the master acts on [I]; from v1.16 it is told apart and ignored.
+		m.counters.VECanFramesIgnored++
 		return
 	case !fr.IsExtended:
 		// 11-bit frames have no meaning on VE.Can (changelog 1.16-01: "11-bit messages are
@@ -223,7 +233,7 @@ func (f *veFace) sendStatus(self uint8) {
 	}
 	f.payload = vecan.DCDetailedStatus{
 		SID: sid, Instance: base, DCType: vecan.DCTypeBattery,
-		SOCPercent: soc, SOHPercent: nan, // SOH only for RS batteries (changelog 1.35-01): none here yet
+		SOCPercent: soc, SOHPercent: m.bankSOH(),
 		TimeRemaining: m.timeToGo(), RippleVolts: nan, RemainingAh: remaining,
 	}.AppendPayload(f.payload[:0])
 	f.sendFast(n2k.ID{Priority: vecan.DCDetailedStatusPriority, PGN: vecan.PGNDCDetailedStatus, Source: self, Destination: n2k.Broadcast}, f.payload)
@@ -246,4 +256,40 @@ func (f *veFace) bootloaderVersion(self uint8, id n2k.ID, fr can.Frame) {
 	if v, ok := vecan.ParseVREG(fr); ok && v.Register == vecan.RegRequest && vecan.Register(v.Value) == vecan.RegAppVersion {
 		f.tx = append(f.tx, vecan.VREG{Register: vecan.RegAppVersion, Value: vecan.PackAppVersion(1, m.cfg.BootloaderVersion.AppVer()), Size: 4}.Frame(self, n2k.Broadcast))
 	}
+}
+
+// bankSOH is the SOH 127506 carries: the lowest the batteries report ("SOH only available for
+// RS-batteries"), from v1.35 ("Fixed NMEA2000 SOH data handling", changelog 1.35-01); before, and
+// without a battery that reports one, not available [I].
+func (m *Master) bankSOH() float64 {
+	soh := math.NaN()
+	if !m.cfg.Firmware.Has("1.35-01") {
+		return soh
+	}
+	for _, b := range m.reg.batteries {
+		if p := b.environment.SOHPercent; p != batbus.NAUn8 && (math.IsNaN(soh) || float64(p) < soh) {
+			soh = float64(p)
+		}
+	}
+	return soh
+}
+
+// lossEvery: v1.36 loses one received VE.Can frame in this many ("Fixed issue where random CAN-bus
+// message reception was lost due to unexpected internal task handling (introduced in version
+// 1.36)", changelog 1.37-01). The rate is not published: an assumption, and deterministic so that
+// runs repeat.
+const lossEvery = 25
+
+// lostInV136 reports whether the frame being received is one v1.36 loses.
+func (f *veFace) lostInV136() bool {
+	f.received++
+	v := f.m.cfg.Firmware.Version()
+	if v != firmware.MustParse("1.36") {
+		return false
+	}
+	if f.received%lossEvery == 0 {
+		f.m.counters.VECanFramesLost++
+		return true
+	}
+	return false
 }

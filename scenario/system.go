@@ -87,12 +87,14 @@ func DefaultConfig() Config {
 		Parallel:       2,
 		SOCPercent:     60,
 		AmbientCelsius: 25,
-		FirstSerial:    174600001, // HQ174600001: week 46 of 2017, as changelog 1.09-14 cites
-		VECan:          canbus.Spec{Kind: canbus.KindMem},
-		BatteryBus:     canbus.Spec{Kind: canbus.KindMem},
-		LoadAmps:       30,
-		Step:           driver.DefaultStep,
-		Epoch:          time.Date(2024, 9, 9, 12, 0, 0, 0, time.UTC), // v1.38's release day
+		// HQ174500001: week 45 of 2017, the last that firmware before v1.09 supports (changelog
+		// 1.09-14), so that the default bank runs on every version.
+		FirstSerial: 174500001,
+		VECan:       canbus.Spec{Kind: canbus.KindMem},
+		BatteryBus:  canbus.Spec{Kind: canbus.KindMem},
+		LoadAmps:    30,
+		Step:        driver.DefaultStep,
+		Epoch:       time.Date(2024, 9, 9, 12, 0, 0, 0, time.UTC), // v1.38's release day
 	}
 }
 

@@ -91,18 +91,20 @@ func TestBatteryUpdateFailures(t *testing.T) {
 func TestBatteryUpdateKnownIssue_1_13_08(t *testing.T) {
 	for _, tt := range []struct {
 		name     string
+		version  string
 		optIn    bool
 		firstErr events.ErrorCode
 	}{
-		{"not opted in", false, events.ErrNone},
-		{"opted in", true, events.ErrSlaveUpdate},
+		{"not opted in", "1.13", false, events.ErrNone},
+		{"opted in", "1.13", true, events.ErrSlaveUpdate},
+		{"opted in, fixed in v1.14", "1.14", true, events.ErrNone},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var opts []firmware.Option
 			if tt.optIn {
 				opts = append(opts, firmware.WithKnownIssues("1.13-08"))
 			}
-			p, err := firmware.NewProfile(firmware.MustParse("1.13"), opts...)
+			p, err := firmware.NewProfile(firmware.MustParse(tt.version), opts...)
 			require.NoError(t, err)
 			cfg := DefaultConfig()
 			cfg.Firmware = p
