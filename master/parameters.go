@@ -24,7 +24,7 @@ func Parameters(p *firmware.Profile, cfg Config) []Parameter {
 		cfg = DefaultConfig(p)
 	}
 	cfg.Firmware = p
-	m := &Master{cfg: cfg, settings: cfg.Settings, strategyAtStart: cfg.Settings.Strategy}
+	m := &Master{cfg: cfg, settings: cfg.Settings, strategyAtStart: cfg.Settings.Strategy, volatileStrategy: -1}
 	yes := func(item string) string {
 		if p.Has(item) {
 			return "yes"

@@ -30,6 +30,7 @@ func newFirmwareCmd() *cobra.Command {
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.AddCommand(list)
+	addFirmwareCommands(cmd)
 	return cmd
 }
 

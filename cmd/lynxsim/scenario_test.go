@@ -208,3 +208,37 @@ func TestRunKnownIssues(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "item 1.25-05 is a behaviour item, not a known issue")
 }
+
+func TestFirmwareShowDiffCoverage(t *testing.T) {
+	code, out, errOut := runCLI(t, "firmware", "show", "1.13")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "Lynx Ion BMS v1.13, released")
+	assert.Contains(t, out, "1.13-06  behaviour")
+	assert.Contains(t, out, "contactor opening delay")
+	assert.Contains(t, out, "1.13-07", "its known issues")
+
+	code, out, errOut = runCLI(t, "firmware", "diff", "1.07", "1.09")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "1.08-04")
+	assert.Contains(t, out, "contactor opening delay")
+	assert.Contains(t, out, "2s → 5s")
+	assert.Contains(t, out, "shutdown time")
+
+	code, out, errOut = runCLI(t, "firmware", "coverage", "--root", "../..", "--uncovered")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "behaviour items covered on both sides")
+	assert.NotContains(t, out, "UNCOVERED")
+
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"firmware", "show", "1.99"}, "never released"},
+		{[]string{"firmware", "diff", "1.38", "1.24"}, "give the older version first"},
+		{[]string{"firmware", "coverage", "--root", t.TempDir()}, "not lynxsim's source tree"},
+	} {
+		code, _, errOut := runCLI(t, tt.args...)
+		assert.Equal(t, 2, code, "%v: %s", tt.args, errOut)
+		assert.Contains(t, errOut, tt.want)
+	}
+}
