@@ -239,4 +239,3 @@ func firmwareCoverage(w io.Writer, root string, uncoveredOnly, asJSON bool) erro
 	fmt.Fprintf(w, "%d of %d behaviour items covered on both sides of their version (* marks a covering claim)\n", covered, behaviours)
 	return nil
 }
-
