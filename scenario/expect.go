@@ -143,11 +143,19 @@ func (e *Expectation) parseState(w []string) error {
 	return nil
 }
 
-func stateName(s events.State) string {
+// stateNames are the states' names as the traces write them, worked out once: expectations ask
+// at every step.
+var stateNames = func() map[events.State]string {
+	m := map[events.State]string{}
 	for _, st := range events.States() {
-		if st.Value == s {
-			return strings.ToLower(st.Name)
-		}
+		m[st.Value] = strings.ToLower(st.Name)
+	}
+	return m
+}()
+
+func stateName(s events.State) string {
+	if n, ok := stateNames[s]; ok {
+		return n
 	}
 	return s.String()
 }

@@ -29,9 +29,12 @@ type Result struct {
 	Samples  []Sample
 	Marks    []Mark
 	Steps    uint64
+	// Skipped says why the scenario does not apply to this version (its requires line); nothing
+	// ran.
+	Skipped string
 }
 
-// Passed reports whether every expectation held.
+// Passed reports whether every expectation held (a skipped run passes).
 func (r *Result) Passed() bool { return len(r.Failures) == 0 }
 
 // Failure is an expectation that did not hold.
@@ -136,6 +139,11 @@ func (s *Script) Config(v firmware.Version) (Config, error) {
 // Run runs the script on firmware v in simulated time. An error means the system could not be
 // built or a stimulus could not be applied; failed expectations are in the Result.
 func Run(ctx context.Context, s *Script, v firmware.Version, opts RunOptions) (*Result, error) {
+	for _, id := range s.Requires {
+		if it, _ := firmware.LookupItem(id); it.Version.After(v) {
+			return &Result{Script: s, Version: v, Skipped: fmt.Sprintf("needs changelog %s (from %v)", id, it.Version)}, nil
+		}
+	}
 	cfg, err := s.Config(v)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v: %w", s.File, v, err)

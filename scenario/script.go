@@ -30,6 +30,7 @@ type Script struct {
 	File        string
 	Name        string
 	Covers      []string           // changelog ids
+	Requires    []string           // changelog items a version must have for the scenario to apply
 	Versions    []firmware.Version // empty: the latest release
 	KnownIssues []string
 	Bank        Bank
@@ -209,6 +210,13 @@ func (p *parser) parseLine(text string, w []string) error {
 			}
 		}
 		slices.SortFunc(s.Versions, firmware.Version.Compare)
+	case "requires":
+		for _, id := range w[1:] {
+			if it, ok := firmware.LookupItem(id); !ok || it.Kind != firmware.KindBehaviour {
+				return p.errorf("requires: %q is not a behaviour item of the changelog", id)
+			}
+			s.Requires = append(s.Requires, id)
+		}
 	case "known-issues":
 		s.KnownIssues = append(s.KnownIssues, w[1:]...)
 	case "bank":
@@ -242,7 +250,7 @@ func (p *parser) parseLine(text string, w []string) error {
 			s.Sample = d
 		}
 	default:
-		return p.errorf("unknown directive %q: the header has name, covers, firmware, known-issues, masters, bank, battery, plant, set, duration, sample; the timeline \"at TIME …\"", w[0])
+		return p.errorf("unknown directive %q: the header has name, covers, requires, firmware, known-issues, masters, bank, battery, plant, set, duration, sample; the timeline \"at TIME …\"", w[0])
 	}
 	return nil
 }

@@ -142,3 +142,20 @@ func TestRunIsDeterministic(t *testing.T) {
 	assert.Equal(t, a.Trace, b.Trace)
 	assert.Equal(t, a.Steps, b.Steps)
 }
+
+// A requires line skips the versions that lack the item, with the reason, and runs the others.
+func TestRequiresSkips(t *testing.T) {
+	s, err := Parse(strings.NewReader("name r\nrequires 1.18-01\nbank LFP-24V-280Ah 1s1p\nat 0s expect state running within 15s\n"), "r.scen")
+	require.NoError(t, err)
+	res, err := Run(context.Background(), s, firmware.MustParse("1.17"), RunOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, "needs changelog 1.18-01 (from v1.18)", res.Skipped)
+	assert.True(t, res.Passed())
+	assert.Empty(t, res.Trace)
+	res, err = Run(context.Background(), s, firmware.MustParse("1.18"), RunOptions{})
+	require.NoError(t, err)
+	assert.Empty(t, res.Skipped)
+	assert.True(t, res.Passed(), "%v", res.Failures)
+	_, err = Parse(strings.NewReader("name r\nrequires 1.13-07\n"), "r.scen")
+	assert.ErrorContains(t, err, `r.scen:2: requires: "1.13-07" is not a behaviour item`)
+}

@@ -132,7 +132,12 @@ func scenarioRun(ctx context.Context, out, errOut io.Writer, o scenarioOptions, 
 			}
 		}
 		if err != nil {
-			return err
+			if errors.Is(err, context.Canceled) {
+				return err
+			}
+			// A system this version cannot build (a protocol it does not have): a failed run, and
+			// the others go on.
+			res = &scenario.Result{Script: j.script, Version: j.version, Failures: []scenario.Failure{{File: j.script.File, Line: 1, Version: j.version, Msg: err.Error()}}}
 		}
 		results = append(results, res)
 		if !res.Passed() {
@@ -246,7 +251,10 @@ func printTable(out io.Writer, results []*scenario.Result) {
 	failed := 0
 	for _, r := range results {
 		status := "pass"
-		if !r.Passed() {
+		switch {
+		case r.Skipped != "":
+			status = "skip: " + r.Skipped
+		case !r.Passed():
 			status = fmt.Sprintf("FAIL (%d)", len(r.Failures))
 			failed++
 		}
@@ -286,7 +294,10 @@ func (p *progress) done(name string, r *scenario.Result, elapsed time.Duration) 
 		return
 	}
 	status := "pass"
-	if !r.Passed() {
+	switch {
+	case r.Skipped != "":
+		status = "skip (" + r.Skipped + ")"
+	case !r.Passed():
 		status = "FAIL"
 	}
 	speed := ""

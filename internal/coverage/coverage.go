@@ -208,9 +208,22 @@ func (r *Report) scanScenario(path, rel string) error {
 	if err != nil {
 		return err
 	}
-	versions := s.Versions
-	if len(versions) == 0 {
-		versions = []firmware.Version{firmware.Latest()}
+	declared := s.Versions
+	if len(declared) == 0 {
+		declared = []firmware.Version{firmware.Latest()}
+	}
+	// Versions a requires line rules out do not run, so they are no side of anything.
+	var versions []firmware.Version
+	for _, v := range declared {
+		ok := true
+		for _, id := range s.Requires {
+			if it, _ := firmware.LookupItem(id); it.Version.After(v) {
+				ok = false
+			}
+		}
+		if ok {
+			versions = append(versions, v)
+		}
 	}
 	ref := Reference{Kind: "scenario", Name: strings.TrimSuffix(filepath.Base(path), ".scen"), File: rel, Line: 1, Versions: versions}
 	for _, id := range s.Covers {
