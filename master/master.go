@@ -56,7 +56,8 @@ type Config struct {
 	PrechargeRisingVoltsPerSecond float64
 	// FuseCheckTime and FuseCheckFraction: a pre-charge whose bus has not reached this fraction
 	// of the battery voltage after this time has a broken pre-charge fuse (changelog 1.36-06);
-	// assumptions.
+	// assumptions. The fraction is small, a bus that has not risen at all: a cold NTC is slow
+	// (−15 °C and 0.25 F take 2 s to the first volt), and must not pass for a broken fuse.
 	FuseCheckTime     time.Duration
 	FuseCheckFraction float64
 	// PrechargeDoneVolts is how close the bus must come to the battery voltage before the
@@ -197,7 +198,7 @@ func DefaultConfig(profile *firmware.Profile) Config {
 		PrechargeExtension:            18 * time.Second, // changelog 1.27-02
 		PrechargeRisingVoltsPerSecond: 0.05,
 		FuseCheckTime:                 2 * time.Second,
-		FuseCheckFraction:             0.05,
+		FuseCheckFraction:             0.01,
 		PrechargeDoneVolts:            1.0,
 		ContactorFeedbackTimeout:      500 * time.Millisecond,
 		HastyFeedbackTimeout:          50 * time.Millisecond,
