@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -57,3 +58,36 @@ func TestSuite(t *testing.T) {
 		}
 	}
 }
+
+// The suite on every release: each scenario's expectations hold on all 32 versions (their version
+// ranges and requires lines say what differs), or the scenario is skipped where it does not apply.
+// The traces are not compared (the goldens are for the files' own versions). It runs once, in the
+// plain go test, not again under -race; scenarios of more than everyVersionLimit of simulated time
+// run on their own versions only here (lynxsim scenario test DIR --firmware all runs them all).
+func TestSuiteOnEveryVersion(t *testing.T) {
+	if raceEnabled {
+		t.Skip("1 200 runs: the plain go test runs them, -race does not again")
+	}
+	files, err := filepath.Glob(filepath.Join(suiteDir, "*.scen"))
+	require.NoError(t, err)
+	for _, file := range files {
+		s, err := ParseFile(file)
+		require.NoError(t, err)
+		if s.Duration > everyVersionLimit {
+			continue
+		}
+		for _, r := range firmware.Releases() {
+			t.Run(strings.TrimSuffix(filepath.Base(file), ".scen")+"@"+r.Version.String(), func(t *testing.T) {
+				t.Parallel()
+				res, err := Run(context.Background(), s, r.Version, RunOptions{})
+				require.NoError(t, err)
+				for _, f := range res.Failures {
+					t.Error(f)
+				}
+			})
+		}
+	}
+}
+
+// everyVersionLimit keeps the hour-long scenarios out of the every-version sweep of go test.
+const everyVersionLimit = 20 * time.Minute
