@@ -1,5 +1,7 @@
 package battery
 
+import "math"
+
 // cellState is one cell of a Module: its charge, the voltage of its RC pair, its temperature and
 // its resistances. The equivalent circuit, with I positive while charging:
 //
@@ -32,13 +34,19 @@ type cellState struct {
 	voltsOffset   float64
 	pinned        bool
 	pinnedCelsius float64
+
+	// ocvSegment is where on the OCV curve the cell's SOC was last found: the SOC moves little in
+	// a step, so the next look-up starts there (curve.atFrom).
+	ocvSegment int
+	// factorCelsius is the temperature the resistances were last scaled for (setCelsius).
+	factorCelsius float64
 }
 
 func (c *cellState) socPercent() float64 { return 100 * c.chargeAh / c.capacityAh }
 
 // sourceVolts is the voltage of the cell's internal source: OCV + v_rc.
 func (c *cellState) sourceVolts(ch *chemistry) float64 {
-	return ch.ocv.at(c.socPercent()) + c.rcVolts
+	return ch.ocv.atFrom(c.socPercent(), &c.ocvSegment) + c.rcVolts
 }
 
 // thevenin is the cell's face at its terminals with a bleed conductance siemens across it and
@@ -54,11 +62,23 @@ func (c *cellState) thevenin(ch *chemistry, siemens, drawnAmps float64) (volts, 
 }
 
 // setCelsius sets the cell's temperature and its resistances with it.
+//
+// The resistances are scaled again only when the temperature has moved by resistanceStepKelvin:
+// the factor's exponential is a large part of a step's work, and between two such moves it
+// changes by under 2·10⁻⁵ of itself.
 func (c *cellState) setCelsius(ch *chemistry, celsius float64) {
 	c.celsius = celsius
+	if c.r0Ohms != 0 && math.Abs(celsius-c.factorCelsius) < resistanceStepKelvin {
+		return
+	}
+	c.factorCelsius = celsius
 	f := ch.resistanceFactor(celsius)
 	c.r0Ohms, c.r1Ohms = c.r0Ohms25*f, c.r1Ohms25*f
 }
+
+// resistanceStepKelvin is how far a cell's temperature moves before its resistances are scaled
+// again (setCelsius).
+const resistanceStepKelvin = 0.001
 
 // pass moves the internal current amps (positive: charging) through the cell for seconds and
 // returns the mean heat it made over the step, in watts.

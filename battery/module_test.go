@@ -508,3 +508,18 @@ func TestSpreadSOC(t *testing.T) {
 	assert.Error(t, m.SpreadSOC(-1))
 	assert.Error(t, m.SpreadSOC(80))
 }
+
+// atFrom gives what at gives, whatever the hint, and keeps the hint on the segment found.
+func TestCurveAtFrom(t *testing.T) {
+	c := curve{{0, 2.5}, {10, 3.2}, {90, 3.35}, {100, 3.6}}
+	seg := 0
+	for _, x := range []float64{-5, 0, 5, 10, 10.5, 50, 89.99, 90, 95, 100, 120, 3, 99} {
+		assert.Equal(t, c.at(x), c.atFrom(x, &seg), "x=%g", x)
+	}
+	seg = 2
+	assert.Equal(t, c.at(50), c.atFrom(50, &seg))
+	assert.Equal(t, 2, seg)
+	seg = 99
+	assert.Equal(t, c.at(95), c.atFrom(95, &seg))
+	assert.Equal(t, 3, seg)
+}

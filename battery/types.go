@@ -379,6 +379,31 @@ var lfpOCV = curve{
 // curve is a piecewise-linear function given by points with increasing x.
 type curve [][2]float64
 
+// atFrom is at with a hint: *seg is the segment the last look-up found, where a slowly moving x
+// most likely still is; it is updated.
+func (c curve) atFrom(x float64, seg *int) float64 {
+	i := *seg
+	if i < 1 || i >= len(c) || x > c[i][0] || x <= c[i-1][0] {
+		// Not in the hinted segment: find it.
+		if x <= c[0][0] {
+			return c[0][1]
+		}
+		i = len(c)
+		for k := 1; k < len(c); k++ {
+			if x <= c[k][0] {
+				i = k
+				break
+			}
+		}
+		if i == len(c) {
+			return c[len(c)-1][1]
+		}
+		*seg = i
+	}
+	a, b := c[i-1], c[i]
+	return a[1] + (b[1]-a[1])*(x-a[0])/(b[0]-a[0])
+}
+
 func (c curve) at(x float64) float64 {
 	if x <= c[0][0] {
 		return c[0][1]

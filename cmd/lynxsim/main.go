@@ -76,6 +76,6 @@ counts SOC and reports to a Victron GX over VE.Can, on in-process, UDP multicast
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRunCmd(), newBatteriesCmd(), newDecodeCmd(), newMonitorCmd(), newVREGCmd(), newFirmwareCmd(), newEventsCmd(), newVersionCmd(), newScenarioCmd(), newReplayCmd(), newMasterCmd())
+	root.AddCommand(newRunCmd(), newBatteriesCmd(), newDecodeCmd(), newMonitorCmd(), newVREGCmd(), newFirmwareCmd(), newEventsCmd(), newVersionCmd(), newScenarioCmd(), newReplayCmd(), newMasterCmd(), newBenchCmd())
 	return root
 }
