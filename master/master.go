@@ -312,6 +312,7 @@ type Master struct {
 	off                bool          // powered down at the end of the shutdown time: silent until started
 	settings           Settings
 	pastEvents         []StoredEvent // the event log of earlier power cycles, from the memory
+	saves              uint64        // writes of the memory over the master's life
 	veSettings         Settings      // the settings as VE.Can last set or saw them (before v1.34, changelog 1.34-06)
 	relayClosed        bool
 	linkOverride       struct {

@@ -36,6 +36,9 @@ type stored struct {
 	Tracking            *Tracking      `json:"tracking,omitempty"`
 	Days                []DaySummary   `json:"days,omitempty"`
 	Events              []StoredEvent  `json:"events,omitempty"`
+	// Saves counts the writes over the master's life: it only grows, so that a record read back
+	// after a crash can be told older or newer than another.
+	Saves uint64 `json:"saves"`
 }
 
 // StoredEvent is an event log entry kept across power cycles. Its time is wall-clock (the
@@ -92,6 +95,7 @@ func (m *Master) load() {
 	}
 	m.restoreDays(s.Days)
 	m.pastEvents = s.Events
+	m.saves = s.Saves
 	m.log.Add(events.Entry{At: m.now, Severity: events.SeverityInfo, Message: fmt.Sprintf("non-volatile memory loaded (saved by %s)", s.Firmware)})
 }
 
@@ -110,6 +114,7 @@ func (m *Master) save(why string) {
 		DrawnAh:             m.history.drawnAh, ChargedKWh: m.history.chargedKWh, DischargedKWh: m.history.dischargedKWh,
 		Days:   m.DailySummary(),
 		Events: m.storedEventLog(),
+		Saves:  m.saves + 1,
 	}
 	if t := m.history.tracking; t != (Tracking{}) {
 		s.Tracking = &t
@@ -126,6 +131,7 @@ func (m *Master) save(why string) {
 		return
 	}
 	m.lastSaved = m.now
+	m.saves = s.Saves
 }
 
 // storedEventLog is the newest storedEvents entries: those carried over from earlier power cycles

@@ -27,10 +27,16 @@ type Store struct {
 	dir string
 }
 
-// Open returns the store in dir, creating the directory if needed.
+// Open returns the store in dir, creating the directory if needed. The temporary files of writes
+// that a crash interrupted (the records themselves are never half-written: a write is a rename)
+// are removed: a store has one writer, the process that opens it.
 func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("state directory %s: %v: choose a writable directory with --state-dir", dir, err)
+	}
+	stale, _ := filepath.Glob(filepath.Join(dir, ".*.json.tmp-*"))
+	for _, f := range stale {
+		_ = os.Remove(f)
 	}
 	return &Store{dir: dir}, nil
 }
