@@ -51,3 +51,20 @@ func BenchmarkScenarioLongest(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)*longest.Duration.Seconds()/b.Elapsed().Seconds(), "x_realtime")
 }
+
+// BenchmarkReferenceSystem is the reference system of issue 10: 8 × LFP 24 V 280 Ah, 2 series × 4
+// parallel, charger and load profiles, both buses recorded in candump format. The target is
+// 10 000 × real time.
+func BenchmarkReferenceSystem(b *testing.B) {
+	b.ReportAllocs()
+	var last BenchResult
+	for b.Loop() {
+		r, err := Bench(context.Background(), 8, 10*time.Minute)
+		if err != nil {
+			b.Fatal(err)
+		}
+		last = r
+	}
+	b.ReportMetric(last.RealTimeFactor(), "x_realtime")
+	b.ReportMetric(last.AllocsPerStep, "allocs/step")
+}
