@@ -53,6 +53,8 @@ type Battery struct {
 	counters Counters
 	cellBuf  []float64
 	tempBuf  []float64
+	// nextThermostat is when the thermostat next reads the cells (thermostatPeriod).
+	nextThermostat time.Duration
 }
 
 // Counters count what the firmware did and refused.
@@ -121,11 +123,8 @@ func (b *Battery) CommTimeout() bool { return b.commTimeout }
 
 // The electrical face, for the plant: the module's.
 
-// OpenCircuitVolts is the module's internal source voltage.
-func (b *Battery) OpenCircuitVolts() float64 { return b.mod.OpenCircuitVolts() }
-
-// ResistanceOhms is the module's internal resistance.
-func (b *Battery) ResistanceOhms() float64 { return b.mod.ResistanceOhms() }
+// Thevenin is the module's internal source voltage and resistance, in one pass.
+func (b *Battery) Thevenin() (volts, ohms float64) { return b.mod.Thevenin() }
 
 // Flow passes amps (positive: charging) through the module for dt.
 func (b *Battery) Flow(amps float64, dt time.Duration) { b.mod.Flow(amps, dt) }
@@ -147,7 +146,10 @@ func (b *Battery) Step(now time.Duration) {
 		b.receive(now, f)
 	}
 	b.watchHeartbeat(now)
-	b.thermostat()
+	if now >= b.nextThermostat {
+		b.nextThermostat = now + thermostatPeriod
+		b.thermostat()
+	}
 	if b.silent {
 		return
 	}
@@ -265,6 +267,10 @@ func (b *Battery) watchHeartbeat(now time.Duration) {
 const (
 	fanOnCelsius  = 30
 	fanOffCelsius = 29
+	// thermostatPeriod is how often the thermostat reads the cell temperatures: an assumption,
+	// the period of the battery's cell temperature reports (batbus.TemperaturesPeriod). A cell
+	// warms by hundredths of a kelvin in it; the fans answer a master's command at once.
+	thermostatPeriod = batbus.TemperaturesPeriod
 )
 
 func (b *Battery) thermostat() {

@@ -54,6 +54,7 @@ func (f cellDrift) Name() string   { return "cell-drift" }
 func (f cellDrift) String() string { return fmt.Sprintf("cell-drift(%d, %g)", f.cell, f.factor) }
 
 func (f cellDrift) Apply(m *Module) error {
+	m.settle()
 	if err := m.checkCell(f, f.cell); err != nil {
 		return err
 	}
@@ -65,6 +66,7 @@ func (f cellDrift) Apply(m *Module) error {
 }
 
 func (f cellDrift) Clear(m *Module) {
+	m.settle()
 	if m.checkCell(f, f.cell) == nil {
 		m.cells[f.cell].resize(m.cells[f.cell].healthyAh)
 	}
@@ -128,6 +130,7 @@ func (f forcedVolts) Name() string   { return f.name }
 func (f forcedVolts) String() string { return fmt.Sprintf("%s(%d, %g)", f.name, f.cell, f.volts) }
 
 func (f forcedVolts) Apply(m *Module) error {
+	m.settle()
 	if err := m.checkCell(f, f.cell); err != nil {
 		return err
 	}
@@ -156,6 +159,7 @@ func (f hotCell) Name() string   { return "hot-cell" }
 func (f hotCell) String() string { return fmt.Sprintf("hot-cell(%d, %g)", f.cell, f.celsius) }
 
 func (f hotCell) Apply(m *Module) error {
+	m.settle()
 	if err := m.checkCell(f, f.cell); err != nil {
 		return err
 	}
@@ -169,6 +173,7 @@ func (f hotCell) Apply(m *Module) error {
 }
 
 func (f hotCell) Clear(m *Module) {
+	m.settle()
 	if m.checkCell(f, f.cell) == nil {
 		m.cells[f.cell].pinned = false
 	}
@@ -270,6 +275,7 @@ func (f looseTerminal) Name() string {
 func (f looseTerminal) String() string { return fmt.Sprintf("%s(%g)", f.Name(), f.ohms) }
 
 func (f looseTerminal) Apply(m *Module) error {
+	m.settle()
 	if !(f.ohms >= 0 && f.ohms <= 1) {
 		return fmt.Errorf("%v: want 0 to 1 Ω", f)
 	}
@@ -277,7 +283,10 @@ func (f looseTerminal) Apply(m *Module) error {
 	return nil
 }
 
-func (f looseTerminal) Clear(m *Module) { *f.terminal(m) = 0 }
+func (f looseTerminal) Clear(m *Module) {
+	m.settle()
+	*f.terminal(m) = 0
+}
 
 func (f looseTerminal) terminal(m *Module) *float64 {
 	if f.positive {

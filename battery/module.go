@@ -47,14 +47,59 @@ type Module struct {
 	// activeFrom and activeTo are the active balancer's cells, activeFrom < 0 while it is idle.
 	activeFrom, activeTo int
 
-	// amps is the current of the last Flow, positive while charging.
-	amps float64
+	// amps is the current of the last Flow, positive while charging; pending is the Flow time at
+	// it not yet integrated (Flow).
+	amps    float64
+	pending time.Duration
 
 	// cellJoulesPerKelvin is one cell's share of the module's heat capacity;
 	// couplingWattsPerKelvin its exchange with the module's mean temperature.
 	cellJoulesPerKelvin    float64
 	couplingWattsPerKelvin float64
 	positive, negative     terminal
+
+	// decays holds the step's exponentials, worked out again only when the step or the fan
+	// changes: a step is nearly always the driver's fixed step, and four exponentials per module
+	// were a tenth of a simulated step's cost.
+	decays stepDecays
+}
+
+// stepDecays are Flow's exponential factors for one step length and fan state.
+type stepDecays struct {
+	seconds float64
+	fanOn   bool
+	// rc is e^(−dt/τ) of the cells' RC pair; mean and inner the factors of exchangeHeat; terminal
+	// the terminals' factor.
+	rc, mean, inner, terminal float64
+}
+
+// decaysFor returns the exponential factors of a step of seconds, from the cache when it holds
+// them.
+func (m *Module) decaysFor(seconds float64) *stepDecays {
+	d := &m.decays
+	if d.seconds == seconds && d.fanOn == m.fanOn && d.rc != 0 {
+		return d
+	}
+	cooling := m.coolingWattsPerKelvin()
+	*d = stepDecays{
+		seconds:  seconds,
+		fanOn:    m.fanOn,
+		rc:       math.Exp(-seconds / m.typ.RCSeconds),
+		mean:     math.Exp(-seconds * cooling / m.cellJoulesPerKelvin),
+		inner:    math.Exp(-seconds * (cooling + m.couplingWattsPerKelvin) / m.cellJoulesPerKelvin),
+		terminal: math.Exp(-seconds * terminalWattsPerKelvin / terminalJoulesPerKelvin),
+	}
+	return d
+}
+
+// coolingWattsPerKelvin is each cell's share of the module's cooling to ambient, with the fan's
+// when it runs.
+func (m *Module) coolingWattsPerKelvin() float64 {
+	cooling := m.typ.CoolingWattsPerKelvin
+	if m.fanOn {
+		cooling += m.typ.FanWattsPerKelvin
+	}
+	return cooling / float64(len(m.cells))
 }
 
 // terminal is a module terminal: a stud, lug and busbar end with a contact resistance.
@@ -136,6 +181,7 @@ func NewModule(t Type, serial uint32, socPercent, ambientCelsius float64, seed u
 // pattern fixed by the serial: a bank that starts unbalanced, for scenarios. The charge moved
 // sums to nothing over the module but for the clamping at 0 and 100 %.
 func (m *Module) SpreadSOC(percent float64) error {
+	m.settle()
 	if math.IsNaN(percent) || percent < 0 || percent > 50 {
 		return fmt.Errorf("battery module: SOC spread %g %%: want 0 to 50", percent)
 	}
@@ -188,38 +234,85 @@ func (m *Module) AmbientCelsius() float64 { return m.ambientCelsius }
 
 // SetAmbientCelsius changes the surroundings' temperature: the module follows it with its thermal
 // time constant.
-func (m *Module) SetAmbientCelsius(c float64) { m.ambientCelsius = c }
+func (m *Module) SetAmbientCelsius(c float64) {
+	m.settle()
+	m.ambientCelsius = c
+}
 
 // OpenCircuitVolts is the module's internal source voltage: Σ(OCV + v_rc) over its cells, exactly
 // corrected for bleed resistors and balancers across cells (see Module).
 func (m *Module) OpenCircuitVolts() float64 {
-	drawn, injected := m.transferAmps()
-	var v float64
-	for i := range m.cells {
-		volts, _ := m.cells[i].thevenin(m.ch, m.bleedSiemens(i), m.drawnAmps(i, drawn, injected))
-		v += volts
-	}
-	return v
+	volts, _ := m.Thevenin()
+	return volts
 }
 
 // ResistanceOhms is the module's internal resistance: Σ R0(T) over its cells (exactly corrected
 // for bleed resistors) plus the two terminals' contact resistance.
 func (m *Module) ResistanceOhms() float64 {
-	r := 2*terminalOhms + m.positive.looseOhms + m.negative.looseOhms
+	_, ohms := m.Thevenin()
+	return ohms
+}
+
+// Thevenin is OpenCircuitVolts and ResistanceOhms in one pass over the cells: the plant asks for
+// both every step.
+func (m *Module) Thevenin() (volts, ohms float64) {
+	m.settle()
+	drawn, injected := m.transferAmps()
+	ohms = 2*terminalOhms + m.positive.looseOhms + m.negative.looseOhms
 	for i := range m.cells {
-		_, ohms := m.cells[i].thevenin(m.ch, m.bleedSiemens(i), 0)
-		r += ohms
+		v, r := m.cells[i].thevenin(m.ch, m.bleedSiemens(i), m.drawnAmps(i, drawn, injected))
+		volts += v
+		ohms += r
 	}
-	return r
+	return volts, ohms
 }
 
 // TerminalVolts is the voltage across the module's terminals at the current of the last Flow.
 func (m *Module) TerminalVolts() float64 {
-	return m.OpenCircuitVolts() + m.amps*m.ResistanceOhms()
+	volts, ohms := m.Thevenin()
+	return volts + m.amps*ohms
 }
 
-// Flow passes amps (positive: charging) through the module for dt, the current the plant solved
-// for the start of the step, held over it. Each cell takes the string current less what its bleed
+// Flow passes amps (positive: charging) through the module for dt.
+//
+// The module integrates lazily: a Flow at the same current as the one before only adds its time
+// to what is pending, and the pending time is integrated as one step (flow) before anything reads
+// or changes the module, when the current changes, or once it reaches maxPendingFlow. The plant
+// holds its solution for a while when nothing changes (plant.Config.SolveInterval), so most of
+// its steps cost an addition here. Every exported method that reads or changes the module's state
+// settles first: what it sees is the module at the end of the last Flow.
+//
+// Flow does not allocate.
+func (m *Module) Flow(amps float64, dt time.Duration) {
+	if dt <= 0 {
+		m.settle()
+		m.amps = amps
+		return
+	}
+	if m.pending > 0 && amps == m.amps && m.pending < maxPendingFlow {
+		m.pending += dt
+		return
+	}
+	m.settle()
+	m.amps, m.pending = amps, dt
+}
+
+// maxPendingFlow bounds the time integrated in one step: the bleed and balancer currents, fixed
+// at a step's start, and the heat, averaged over it, stay as accurate as at the battery's report
+// period (batbus.StatusPeriod, 500 ms), at which its firmware reads the cells anyway.
+const maxPendingFlow = 500 * time.Millisecond
+
+// settle integrates the pending Flow time.
+func (m *Module) settle() {
+	if m.pending > 0 {
+		dt := m.pending
+		m.pending = 0
+		m.flow(m.amps, dt)
+	}
+}
+
+// flow passes amps through the module for dt, the current the plant solved for the start of the
+// step, held over it. Each cell takes the string current less what its bleed
 // resistor or balancer takes at its terminals (fixed at the start of the step: they change over
 // hours); its charge and RC voltage move (cellState.pass), the cells exchange heat among
 // themselves and with ambient, and the terminals warm with their contact loss.
@@ -228,16 +321,10 @@ func (m *Module) TerminalVolts() float64 {
 // voltage: the module's mean temperature follows C·dT̄/dt = P̄ − G·(T̄ − ambient), and each cell's
 // difference from the mean d follows C·dd/dt = (P − P̄) − (G + Gc)·d, two independent
 // exponentials. An explicit step would overshoot once dt exceeds a time constant.
-//
-// Flow does not allocate.
-func (m *Module) Flow(amps float64, dt time.Duration) {
-	m.amps = amps
+func (m *Module) flow(amps float64, dt time.Duration) {
 	seconds := dt.Seconds()
-	if !(seconds > 0) {
-		return
-	}
 	tau := m.typ.RCSeconds
-	rcDecay := math.Exp(-seconds / tau)
+	decays := m.decaysFor(seconds)
 	drawn, injected := m.transferAmps()
 	var converterWatts float64
 	if m.activeFrom >= 0 {
@@ -249,27 +336,21 @@ func (m *Module) Flow(amps float64, dt time.Duration) {
 		c := &m.cells[i]
 		siemens, j := m.bleedSiemens(i), m.drawnAmps(i, drawn, injected)
 		volts := m.cellVolts(i, amps, drawn, injected) // the cell's terminals at the start of the step
-		c.heatWatts = c.pass(m.ch, amps-siemens*volts-j, seconds, tau, rcDecay) + siemens*volts*volts
+		c.heatWatts = c.pass(m.ch, amps-siemens*volts-j, seconds, tau, decays.rc) + siemens*volts*volts
 		if i == m.activeFrom {
 			c.heatWatts += converterWatts
 		}
 	}
-	mean := m.exchangeHeat(seconds)
-	decay := math.Exp(-seconds * terminalWattsPerKelvin / terminalJoulesPerKelvin)
-	m.positive.heat(amps, mean, decay)
-	m.negative.heat(amps, mean, decay)
+	mean := m.exchangeHeat(decays)
+	m.positive.heat(amps, mean, decays.terminal)
+	m.negative.heat(amps, mean, decays.terminal)
 }
 
-// exchangeHeat moves the cells' temperatures over seconds (see Flow) and returns the module's
-// mean cell temperature after it.
-func (m *Module) exchangeHeat(seconds float64) float64 {
+// exchangeHeat moves the cells' temperatures over the step of decays (see Flow) and returns the
+// module's mean cell temperature after it.
+func (m *Module) exchangeHeat(decays *stepDecays) float64 {
 	n := float64(len(m.cells))
-	joules := m.cellJoulesPerKelvin
-	cooling := m.typ.CoolingWattsPerKelvin
-	if m.fanOn {
-		cooling += m.typ.FanWattsPerKelvin
-	}
-	cooling /= n // each cell's share
+	cooling := m.coolingWattsPerKelvin()
 	var meanCelsius, meanWatts float64
 	for i := range m.cells {
 		meanCelsius += m.cells[i].celsius
@@ -278,9 +359,9 @@ func (m *Module) exchangeHeat(seconds float64) float64 {
 	meanCelsius /= n
 	meanWatts /= n
 	settled := m.ambientCelsius + meanWatts/cooling
-	newMean := settled + (meanCelsius-settled)*math.Exp(-seconds*cooling/joules)
+	newMean := settled + (meanCelsius-settled)*decays.mean
 	inner := cooling + m.couplingWattsPerKelvin
-	decay := math.Exp(-seconds * inner / joules)
+	decay := decays.inner
 	for i := range m.cells {
 		c := &m.cells[i]
 		offset := (c.heatWatts - meanWatts) / inner
@@ -343,6 +424,7 @@ func (m *Module) drawnAmps(i int, drawn, injected float64) float64 {
 // CellVolts appends to dst[:0] the terminal voltage of every cell at the current of the last
 // Flow, as the cell-voltage measurement reads it (with any CellVoltageOffset fault).
 func (m *Module) CellVolts(dst []float64) []float64 {
+	m.settle()
 	dst = dst[:0]
 	drawn, injected := m.transferAmps()
 	for i := range m.cells {
@@ -354,6 +436,7 @@ func (m *Module) CellVolts(dst []float64) []float64 {
 // CellSOCPercent appends to dst[:0] every cell's state of charge. A cell driven into abuse reads
 // below 0 or above 100 %.
 func (m *Module) CellSOCPercent(dst []float64) []float64 {
+	m.settle()
 	dst = dst[:0]
 	for i := range m.cells {
 		dst = append(dst, m.cells[i].socPercent())
@@ -370,6 +453,7 @@ func (m *Module) SensorCell(s int) int {
 // CellCelsius appends to dst[:0] what each cell temperature sensor reads: its cell's temperature,
 // plus the sensor's error under a DeviatingTemperatureSensor fault.
 func (m *Module) CellCelsius(dst []float64) []float64 {
+	m.settle()
 	dst = dst[:0]
 	for s, offset := range m.sensorOffsetCelsius {
 		dst = append(dst, m.cells[m.SensorCell(s)].celsius+offset)
@@ -380,6 +464,7 @@ func (m *Module) CellCelsius(dst []float64) []float64 {
 // TrueCellCelsius appends to dst[:0] every cell's real temperature, sensor or not: for tests,
 // traces and plots, not for the firmware, which has only CellCelsius.
 func (m *Module) TrueCellCelsius(dst []float64) []float64 {
+	m.settle()
 	dst = dst[:0]
 	for i := range m.cells {
 		dst = append(dst, m.cells[i].celsius)
@@ -390,6 +475,7 @@ func (m *Module) TrueCellCelsius(dst []float64) []float64 {
 // TerminalCelsius reads the terminal temperature sensors. ok is false for a type without any;
 // a type with only one (the HE's positive, changelog 1.19-01) reads NaN for the other.
 func (m *Module) TerminalCelsius() (pos, neg float64, ok bool) {
+	m.settle()
 	pos, neg = math.NaN(), math.NaN()
 	if m.typ.PositiveTerminalSensor {
 		pos = m.positive.celsius
@@ -422,12 +508,18 @@ func (m *Module) FanOn() bool { return m.fanOn }
 
 // SetFan switches the fans. A type without fans, or a shut-down module, ignores it.
 func (m *Module) SetFan(on bool) {
-	m.fanOn = on && m.awake && m.typ.FanWattsPerKelvin > 0
+	on = on && m.awake && m.typ.FanWattsPerKelvin > 0
+	if on == m.fanOn {
+		return // no change: nothing to integrate first
+	}
+	m.settle()
+	m.fanOn = on
 }
 
 // SOCPercent is the module's state of charge: that of its emptiest cell, which limits how much it
 // can deliver, clamped to 0–100 %.
 func (m *Module) SOCPercent() float64 {
+	m.settle()
 	soc := math.Inf(1)
 	for i := range m.cells {
 		soc = math.Min(soc, m.cells[i].socPercent())
@@ -438,6 +530,7 @@ func (m *Module) SOCPercent() float64 {
 // SOHPercent is the module's state of health: its weakest cell's capacity against the nominal,
 // at most 100 %. ok is false for a type without SOH (changelog 1.35-01: RS only).
 func (m *Module) SOHPercent() (pct float64, ok bool) {
+	m.settle()
 	if !m.typ.SOH {
 		return 0, false
 	}
@@ -458,6 +551,7 @@ var (
 // Type.BleedOhms, a current of V/R from the cell's terminals. 0 stops balancing, on any type;
 // any other mask only on passive types, and only while the module is awake.
 func (m *Module) SetBalancing(cellMask uint32) error {
+	m.settle()
 	switch {
 	case cellMask == 0:
 		// Stopping is always possible, on any type, asleep or awake.
@@ -480,6 +574,7 @@ func (m *Module) BalancingMask() uint32 { return m.bleedMask }
 // power to the destination's. A negative from stops it. Choosing the cells (highest to lowest) is
 // the firmware's. Only for active types, and only while the module is awake.
 func (m *Module) SetActiveBalance(from, to int) error {
+	m.settle()
 	if m.typ.Balancing != BalanceActive {
 		return fmt.Errorf("active balancing of %s: %w", m.typ.Name, ErrNotSupported)
 	}

@@ -49,7 +49,69 @@ type bitStream struct {
 	crc        uint16
 }
 
+// put transmits the width low bits of v, most significant first: whole bytes by table (put8),
+// the rest bit by bit.
 func (s *bitStream) put(v uint32, width int) {
+	for width >= 8 {
+		width -= 8
+		s.put8(v >> width & 0xFF)
+	}
+	s.putBits(v, width)
+}
+
+// put8 transmits the byte b as putBits(b, 8) would, by two table look-ups: counting a frame bit
+// by bit was a tenth of a simulated step, and most of a frame is whole bytes.
+func (s *bitStream) put8(b uint32) {
+	s.n += 8
+	// The CRC register is linear: eight steps shift it by eight and add the feedback of its top
+	// eight bits and the byte.
+	s.crc = (s.crc<<8)&0x7FFF ^ crc15Table[(uint32(s.crc>>7)^b)&0xFF]
+	t := stuffTable[s.stuffState()][b]
+	s.stuffed += int(t.stuffed)
+	s.last, s.run = t.last, int(t.run)
+}
+
+// stuffState numbers the stuffing state: 0 before the first bit, else 1 + 4·last + (run − 1),
+// run being 1 to 4 (a fifth equal bit is always followed by a stuff bit that starts a new run).
+func (s *bitStream) stuffState() int {
+	if s.run == 0 {
+		return 0
+	}
+	return 1 + 4*int(s.last) + s.run - 1
+}
+
+// stuffStates is how many values stuffState takes.
+const stuffStates = 9
+
+type stuffStep struct {
+	last    uint32
+	run     uint8
+	stuffed uint8
+}
+
+// crc15Table and stuffTable are putBits of every byte, from a zero CRC and from every stuffing
+// state: built by the bitwise code itself, so that put8 cannot differ from it.
+var crc15Table, stuffTable = byteTables()
+
+func byteTables() (crc [256]uint16, stuff [stuffStates][256]stuffStep) {
+	for b := range uint32(256) {
+		var c bitStream
+		c.putBits(b, 8)
+		crc[b] = c.crc
+		for st := range stuffStates {
+			var s bitStream
+			if st > 0 {
+				s.last, s.run = uint32((st-1)/4), (st-1)%4+1
+			}
+			s.putBits(b, 8)
+			stuff[st][b] = stuffStep{last: s.last, run: uint8(s.run), stuffed: uint8(s.stuffed)}
+		}
+	}
+	return crc, stuff
+}
+
+// putBits transmits the width low bits of v, most significant first, bit by bit.
+func (s *bitStream) putBits(v uint32, width int) {
 	for i := width - 1; i >= 0; i-- {
 		bit := (v >> i) & 1
 		s.n++

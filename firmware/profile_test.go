@@ -23,6 +23,10 @@ func TestProfileHas(t *testing.T) {
 		{"1.38", "1.31-02", false}, // a "none" item changes nothing
 		{"1.38", "9.99-01", false}, // unknown id
 		{"1.38", "", false},
+		{"1.38", "1.25-5", false},   // not of the form 1.mm-nn
+		{"1.38", "1.2x-05", false},  // not digits
+		{"1.38", "1.25-05 ", false}, // trailing space
+		{"1.38", "1.99-31", false},  // well formed, no such item
 	}
 	for _, tt := range tests {
 		t.Run(tt.version+"_"+tt.id, func(t *testing.T) {
@@ -99,4 +103,17 @@ func TestKnownIssueRanges(t *testing.T) {
 	p, err = NewProfile(MustParse("1.27"))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"1.28-03"}, p.AffectingKnownIssues())
+}
+
+// TestProfileHasEveryItem checks Has against its definition for every item in every release: an
+// item of kind behaviour or record at the profile's version or older.
+func TestProfileHasEveryItem(t *testing.T) {
+	for _, r := range Releases() {
+		p, err := NewProfile(r.Version)
+		require.NoError(t, err)
+		for _, it := range Items() {
+			want := (it.Kind == KindBehaviour || it.Kind == KindRecord) && r.Version.AtLeast(it.Version)
+			assert.Equal(t, want, p.Has(it.ID), "v%v has %s", r.Version, it.ID)
+		}
+	}
 }

@@ -64,23 +64,30 @@ func newDaySummary(day string) DaySummary {
 		MaxChargeAmps: nan, MaxDischargeAmps: nan, MinVolts: nan, MaxVolts: nan}
 }
 
-// dayOf gives the day number and name of virtual time now.
-func (m *Master) dayOf(now time.Duration) (int64, string) {
+// dayKey gives the day number of virtual time now: cheap, for every step.
+func (m *Master) dayKey(now time.Duration) int64 {
 	if m.cfg.Epoch.IsZero() {
-		n := int64(now / (24 * time.Hour))
-		return n, "day " + strconv.FormatInt(n, 10)
+		return int64(now / (24 * time.Hour))
 	}
-	t := m.cfg.Epoch.Add(now).UTC()
-	return t.Unix() / 86400, t.Format(time.DateOnly)
+	return m.cfg.Epoch.Add(now).Unix() / 86400
+}
+
+// dayName gives the name of the day of virtual time now: its UTC date, or "day N" without an
+// epoch. It formats, so it is asked only when a day begins or a stored one is matched.
+func (m *Master) dayName(now time.Duration) string {
+	if m.cfg.Epoch.IsZero() {
+		return "day " + strconv.FormatInt(m.dayKey(now), 10)
+	}
+	return m.cfg.Epoch.Add(now).UTC().Format(time.DateOnly)
 }
 
 // trackDay adds one step (dt hours, energy in and out) to the present day.
 func (m *Master) trackDay(now time.Duration, dtHours, volts, amps, inKWh, outKWh float64) {
 	d := &m.daily
-	key, name := m.dayOf(now)
+	key := m.dayKey(now)
 	if d.restored {
 		d.restored = false
-		if d.days[0].Day == name {
+		if d.days[0].Day == m.dayName(now) {
 			d.key = key
 			if !math.IsNaN(d.days[0].AverageCelsius) {
 				// The integral restarts from the stored average as if it had held an hour [I].
@@ -90,7 +97,7 @@ func (m *Master) trackDay(now time.Duration, dtHours, volts, amps, inKWh, outKWh
 	}
 	if d.days == nil || key != d.key {
 		d.key = key
-		d.days = append([]DaySummary{newDaySummary(name)}, d.days...)
+		d.days = append([]DaySummary{newDaySummary(m.dayName(now))}, d.days...)
 		if len(d.days) > DailySummaryDays {
 			d.days = d.days[:DailySummaryDays]
 		}

@@ -157,6 +157,11 @@ type Config struct {
 	// Epoch is the wall-clock time at virtual time 0, for the UTC times of the last errors
 	// (0x2111-0x2114). The master never reads a clock; the driver gives it this.
 	Epoch time.Time
+	// RegisterChangeCheck is how often the VE.Can face compares its on-change registers with the
+	// values it last broadcast (vecan.WithChangeCheck). S2 p.20 allows an on-change broadcast up
+	// to 1 s late; the real device's interval is not published (an assumption). 0 checks every
+	// step.
+	RegisterChangeCheck time.Duration
 	// HeartbeatPeriod sends PGN 126993 at this period (0: never). Whether the Lynx Ion BMS sends
 	// it is not known (protocol.md §8 item 2); 60 s is NMEA 2000's interval (canboat 126993).
 	HeartbeatPeriod time.Duration
@@ -229,6 +234,7 @@ func DefaultConfig(profile *firmware.Profile) Config {
 		Serial:                        "17380001",
 		InstanceBase:                  0,
 		HeartbeatPeriod:               60 * time.Second,
+		RegisterChangeCheck:           100 * time.Millisecond,
 		MemoryPeriod:                  time.Minute,
 		ShutdownVoltageOffset:         0.5,
 		LFPLimits:                     LFPLimits,
@@ -257,35 +263,45 @@ type Master struct {
 	initPhase  events.State
 	err        events.ErrorCode
 
-	reg             registration
-	ext             extremes
-	socPct          float64
-	socKnown        bool
-	flags           events.FlagSet
-	limits          Limits
-	face            *veFace
-	bmsOut          bmsOut
-	counters        Counters
-	lastShunt       float64
-	history         history
-	daily           daily
-	update          update
-	combined        combined
-	ttgAvgAmps      float64
-	ttgAvgKnown     bool
-	opening         opening
-	diag            []diagState
-	diagOn          []bool // the rows of the table this firmware has
-	diagFlags       events.FlagSet
-	rejectedSeen    uint64           // BatteryFramesRejected as the protection table last saw it
-	deferredFail    events.ErrorCode // a fail-safe found while pre-charging, before v1.25
-	lastAllowedStep time.Duration
-	atcCells        allowedByCells
-	atdCells        allowedByCells
-	blockCharge     bool
-	blockDischarge  bool
-	locked          bool // safety lock (#40): only Unlock ends it
-	medianBuf       []float64
+	reg registration
+	ext extremes
+	// extStale is set by everything ext is computed from: battery reports of cell extremes and
+	// temperatures, and registration. The extremes are computed again only then.
+	extStale bool
+	// maxTerminal is maxTerminalCelsius's value, worked out again when terminalsStale (set by
+	// terminal reports and registration).
+	maxTerminal    float64
+	terminalsStale bool
+	// broadcastsLiveSettings is Has("1.34-06"), asked for every register the VE.Can face
+	// broadcasts: the firmware does not change while the master runs.
+	broadcastsLiveSettings bool
+	socPct                 float64
+	socKnown               bool
+	flags                  events.FlagSet
+	limits                 Limits
+	face                   *veFace
+	bmsOut                 bmsOut
+	counters               Counters
+	lastShunt              float64
+	history                history
+	daily                  daily
+	update                 update
+	combined               combined
+	ttgAvgAmps             float64
+	ttgAvgKnown            bool
+	opening                opening
+	diag                   []diagState
+	diagOn                 []bool // the rows of the table this firmware has
+	diagFlags              events.FlagSet
+	rejectedSeen           uint64           // BatteryFramesRejected as the protection table last saw it
+	deferredFail           events.ErrorCode // a fail-safe found while pre-charging, before v1.25
+	lastAllowedStep        time.Duration
+	atcCells               allowedByCells
+	atdCells               allowedByCells
+	blockCharge            bool
+	blockDischarge         bool
+	locked                 bool // safety lock (#40): only Unlock ends it
+	medianBuf              []float64
 
 	strategyAtStart    uint8 // the strategy as read at the last start (before v1.23)
 	volatileStrategy   int   // a strategy written over VE.Can before v1.26, not stored; -1: none
@@ -368,6 +384,8 @@ func New(cfg Config, hw Hardware, batteryBus, veCan canbus.Bus) (*Master, error)
 	m.linkOverride.percent, m.linkOverride.amps = -1, -1
 	m.almostEmptySince = -1
 	m.idleSince = -1
+	m.extStale, m.terminalsStale = true, true
+	m.broadcastsLiveSettings = m.cfg.Firmware.Has("1.34-06")
 	m.openCheckAt = -1
 	m.volatileStrategy = -1
 	m.combined.runningSince = -1
@@ -393,9 +411,11 @@ func (m *Master) Step(now time.Duration) {
 	m.receiveBatteryBus()
 	m.sendBatteryHeartbeat()
 	m.watchBatteries()
-	// The cell extremes change only with battery reports: compute them once a step for everything
-	// that reads them (flags, limits, registers, PGNs, history).
-	m.ext = m.extremes()
+	// The cell extremes change only with battery reports and registration: compute them then,
+	// once, for everything that reads them (flags, limits, registers, PGNs, history).
+	if m.extStale {
+		m.ext, m.extStale = m.extremes(), false
+	}
 	m.protect()
 	m.rejectedSeen = m.counters.BatteryFramesRejected
 	m.stepAllowedByCells()

@@ -285,6 +285,14 @@ func (m *Master) anyBattery(f func(*batteryInfo) bool) bool {
 // terminal temperature"); from v1.30 both, where the battery has them ("Added support for positive
 // and negative battery terminal temperature readings if supported by battery", 1.30-03).
 func (m *Master) maxTerminalCelsius() float64 {
+	if m.terminalsStale {
+		m.maxTerminal, m.terminalsStale = m.hottestTerminalCelsius(), false
+	}
+	return m.maxTerminal
+}
+
+// hottestTerminalCelsius works maxTerminalCelsius out from the batteries' last reports.
+func (m *Master) hottestTerminalCelsius() float64 {
 	hottest := math.Inf(-1)
 	both := m.cfg.Firmware.Has("1.30-03")
 	for _, b := range m.reg.batteries {

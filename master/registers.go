@@ -285,7 +285,7 @@ func settingRaw(s *Settings, reg vecan.Register) (uint32, bool) {
 // the GX learned of the change only by asking ("Updated broadcasting VREG settings when changed by
 // tool or app", changelog 1.34-06).
 func (m *Master) getBroadcast(reg vecan.Register) (uint32, bool) {
-	if !m.cfg.Firmware.Has("1.34-06") {
+	if !m.broadcastsLiveSettings { // changelog 1.34-06
 		if raw, ok := settingRaw(&m.veSettings, reg); ok {
 			return raw, true
 		}

@@ -181,6 +181,7 @@ func (m *Master) onDescribe(f can.Frame) {
 		return
 	}
 	m.reg.batteries = append(m.reg.batteries, &batteryInfo{announce: announced{a.Nameplate, d}})
+	m.extStale, m.terminalsStale = true, true
 	m.reg.lastNewSeen = m.now
 	m.log.Add(events.Entry{At: m.now, Severity: events.SeverityInfo, Message: fmt.Sprintf("battery %s announced: %s, %d cells, %d Ah", a.SerialString(), d.Chemistry, d.Cells, d.CapacityAh)})
 }
@@ -217,6 +218,7 @@ func (m *Master) onReport(b *batteryInfo, msg batbus.Message, f can.Frame) {
 		var c batbus.Extremes
 		if c, err = batbus.ParseExtremes(f); err == nil {
 			b.cells, b.gotCells = c, true
+			m.extStale = true
 		}
 	case batbus.MsgCellVoltages:
 		var c batbus.CellVoltages
@@ -242,10 +244,12 @@ func (m *Master) onReport(b *batteryInfo, msg batbus.Message, f can.Frame) {
 			}
 			n := int(b.announce.TemperatureSensors)
 			b.tempsHeard = n > 0 && n <= 32 && b.sensorsHeard&(1<<n-1) == 1<<n-1
+			m.extStale = true
 		}
 	case batbus.MsgTerminals:
 		if b.terminals, err = batbus.ParseTerminals(f); err == nil {
 			b.terminalsHeard = true
+			m.terminalsStale = true
 		}
 	case batbus.MsgEnvironment:
 		b.environment, err = batbus.ParseEnvironment(f)
@@ -294,6 +298,7 @@ func (m *Master) restartRegistration(reason batbus.ReleaseReason) {
 	m.send(m.batBus, batbus.Release{To: batbus.Broadcast, Reason: reason}.Frame())
 	conflicts, seq := m.reg.conflicts, m.reg.heartbeatSeq
 	m.reg = registration{conflicts: conflicts, heartbeatSeq: seq, nextHeartbeat: m.now}
+	m.extStale, m.terminalsStale = true, true
 	m.initPhase = events.StateWaitBoot
 	m.stateSince = m.now
 }

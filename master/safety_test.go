@@ -142,6 +142,7 @@ func TestInterlock_1_09_02(t *testing.T) {
 				assert.Equal(t, tt.state != events.StateError, r.hw.contactorCommand, "opened directly, not 5 s later")
 				if tt.state == events.StateError {
 					assert.EqualValues(t, 1, r.m.history.shutdownsDueToError)
+					r.advance(r.m.cfg.RegisterChangeCheck) // the error's broadcast
 					code, _ := r.lastVREG(vecan.RegBMSError, 1)
 					assert.EqualValues(t, tt.err, code)
 					// Closed again, the master restarts on request.
@@ -258,7 +259,7 @@ func TestProtectionErrorNumbers(t *testing.T) {
 			r.report(1, r.minMillivolts, r.maxMillivolts) // now, not at the next report
 			r.advance(tt.debounce - time.Second)
 			require.Equal(t, events.StateRunning, r.m.State(), "debounced")
-			r.advance(time.Second + r.m.openDelay() + 2*step)
+			r.advance(time.Second + r.m.openDelay() + 2*step + r.m.cfg.RegisterChangeCheck)
 			assert.Equal(t, events.StateError, r.m.State())
 			assert.Equal(t, tt.want, r.m.Error())
 			assert.False(t, r.hw.contactorCommand)

@@ -62,7 +62,7 @@ func newVEFace(m *Master) *veFace {
 	f.claimer = n2k.NewClaimer(name, m.cfg.SourceAddress)
 	f.server = vecan.NewServer(table, m)
 	f.server.AckOnSuccess = m.cfg.VREGAckOnSuccess
-	f.publisher = vecan.NewPublisher(vecan.DefaultBroadcast(table), table)
+	f.publisher = vecan.NewPublisher(vecan.DefaultBroadcast(table), table, vecan.WithChangeCheck(m.cfg.RegisterChangeCheck))
 	return f
 }
 

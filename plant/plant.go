@@ -8,9 +8,8 @@ import (
 
 // Cells is the electrical face of one battery module.
 type Cells interface {
-	// OpenCircuitVolts is the module's internal source voltage.
-	OpenCircuitVolts() float64
-	ResistanceOhms() float64
+	// Thevenin is the module's internal source voltage and resistance.
+	Thevenin() (volts, ohms float64)
 	// Flow passes amps (positive: charging) through the module for dt.
 	Flow(amps float64, dt time.Duration)
 }
@@ -54,6 +53,15 @@ type Plant struct {
 
 	load, charger, userCharger Profile
 	userChargerVolts           float64
+
+	// held is what the last solve with the contacts closed was made for, while valid: steps with
+	// the same inputs within Config.SolveInterval of solvedAt keep its currents (Step).
+	held struct {
+		valid        bool
+		in           inputs
+		shortSiemens float64
+		solvedAt     time.Duration
+	}
 
 	batteryVolts  float64 // bank terminal voltage
 	busVolts      float64 // load-side (user) voltage, across the bus capacitance
@@ -209,8 +217,18 @@ func (p *Plant) Step(now time.Duration) {
 	if p.userCharger != nil {
 		in.user, in.userV = amps(p.userCharger, mid), p.userChargerVolts
 	}
-	b := p.prepare()
 	secs := dt.Seconds()
+	if closed && p.held.valid && in == p.held.in && p.shortSiemens == p.held.shortSiemens && now-p.held.solvedAt <= p.cfg.SolveInterval {
+		// Nothing changed: the currents of the last solve hold, and the modules add the step to
+		// the time they have pending.
+		p.element.heat(0, secs)
+		p.fuse.rest(secs)
+		p.flow(dt)
+		return
+	}
+	p.held.valid = closed && p.cfg.SolveInterval > 0
+	p.held.in, p.held.shortSiemens, p.held.solvedAt = in, p.shortSiemens, now-dt
+	b := p.prepare()
 	var total float64 // bank current, positive while charging
 	if closed {
 		// The pre-charge paths are shorted by the contacts: no current, the element cools.
@@ -222,15 +240,20 @@ func (p *Plant) Step(now time.Duration) {
 		total = p.openBus(b, &in, secs)
 	}
 	p.batteryVolts = p.solve(b, total)
+	p.flow(dt)
+	if closed {
+		p.busVolts = p.batteryVolts
+	}
+	p.shuntAmps = total
+}
+
+// flow passes each string's solved current through its modules for dt.
+func (p *Plant) flow(dt time.Duration) {
 	for i, s := range p.strings {
 		for _, m := range s {
 			m.Flow(p.solved[i].amps, dt)
 		}
 	}
-	if closed {
-		p.busVolts = p.batteryVolts
-	}
-	p.shuntAmps = total
 }
 
 // busSiemens is the conductance always across the bus: the bleed and a short (fault).
@@ -347,8 +370,9 @@ func (p *Plant) Thevenin() (volts, siemens float64) {
 
 func stringOCV(s []Cells) (ocv, ohms float64) {
 	for _, m := range s {
-		ocv += m.OpenCircuitVolts()
-		ohms += m.ResistanceOhms()
+		v, r := m.Thevenin()
+		ocv += v
+		ohms += r
 	}
 	return ocv, ohms
 }

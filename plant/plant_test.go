@@ -20,8 +20,7 @@ type fake struct {
 	flows     int
 }
 
-func (f *fake) OpenCircuitVolts() float64 { return f.ocv }
-func (f *fake) ResistanceOhms() float64   { return f.ohms }
+func (f *fake) Thevenin() (volts, ohms float64) { return f.ocv, f.ohms }
 func (f *fake) Flow(amps float64, dt time.Duration) {
 	f.amps = amps
 	f.ah += amps * dt.Hours()
@@ -497,8 +496,9 @@ func TestLoadBelowItsMinimumIsAResistance(t *testing.T) {
 	assert.InDelta(t, -v*g, p.ShuntAmps(), 1e-9)
 	assert.Less(t, -p.ShuntAmps(), load*ocv/cfg.LoadMinVolts, "less than the full current")
 
-	// Above the minimum it draws its full current again.
+	// Above the minimum it draws its full current again, from the next solve: the plant holds
+	// its currents for SolveInterval while its inputs stay the same.
 	bat.ocv = 40
-	p.Step(p.last + step)
+	runTo(p, step, p.last+cfg.SolveInterval+step)
 	assert.InDelta(t, -load-(40-load*ohms)/(cfg.BleedOhms+ohms), p.ShuntAmps(), 1e-9)
 }

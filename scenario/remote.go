@@ -33,8 +33,9 @@ type remoteModule struct {
 // module's, so that the bank voltage responds to current as a real one does (an assumption).
 const remoteOhms = 3e-3
 
-func (r *remoteModule) OpenCircuitVolts() float64   { return r.volts - r.amps*remoteOhms }
-func (r *remoteModule) ResistanceOhms() float64     { return remoteOhms }
+func (r *remoteModule) Thevenin() (volts, ohms float64) {
+	return r.volts - r.amps*remoteOhms, remoteOhms
+}
 func (r *remoteModule) Flow(float64, time.Duration) {}
 
 func newRemoteBank(tap canbus.Bus, n int, nominalVolts float64) *remoteBank {

@@ -2,6 +2,7 @@ package vecan
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"go.einride.tech/can"
@@ -44,6 +45,19 @@ func WithOnChangeHoldoff(d time.Duration) PublisherOption {
 	}
 }
 
+// WithChangeCheck sets how often the values of on-change registers are compared with those last
+// sent (0, the default: at every Step). S2 allows an on-change broadcast up to 1 s late; a
+// device with tens of registers and a 10 ms step spends most of its broadcasting time asking for
+// values that have not changed. Periodic broadcasts keep their exact cadence whatever the
+// interval. Negative values leave the default.
+func WithChangeCheck(d time.Duration) PublisherOption {
+	return func(p *Publisher) {
+		if d >= 0 {
+			p.changeCheck = d
+		}
+	}
+}
+
 // WithPadding sets the byte after values shorter than four bytes (PadBroadcast by default).
 func WithPadding(b byte) PublisherOption { return func(p *Publisher) { p.padding = b } }
 
@@ -65,12 +79,19 @@ func WithPadding(b byte) PublisherOption { return func(p *Publisher) { p.padding
 //   - A register that is neither periodic nor on change (S2 "No/No") is never sent: it is
 //     answered on request only (Server).
 //
+// With WithChangeCheck, "at once" and "at the first Step" above mean at the first change check,
+// and a register that goes missing or comes back is noticed there too.
+//
 // Registers go out in the order given to NewPublisher.
 type Publisher struct {
-	regs    []published
-	period  time.Duration
-	holdoff time.Duration
-	padding byte
+	regs        []published
+	period      time.Duration
+	holdoff     time.Duration
+	changeCheck time.Duration
+	padding     byte
+	// nextCheck is when the next change check is due; nextPeriodic the earliest periodic
+	// broadcast of a held register. A Step before both has nothing to do.
+	nextCheck, nextPeriodic time.Duration
 }
 
 type published struct {
@@ -118,38 +139,65 @@ func (p *Publisher) Reset() {
 // Step appends the broadcasts due at now, sent from self, to dst. get gives a register's raw
 // value, ok=false when the device does not hold it. Step does not allocate when dst has room.
 func (p *Publisher) Step(now time.Duration, self uint8, get func(Register) (uint32, bool), dst []can.Frame) []can.Frame {
+	check := now >= p.nextCheck
+	if !check && now < p.nextPeriodic {
+		return dst
+	}
+	if check {
+		// On a grid of virtual time, not from the first Step: two runs of the same system
+		// check at the same moments whenever their publishers started or were reset.
+		p.nextCheck = now + 1
+		if p.changeCheck > 0 {
+			p.nextCheck = (now/p.changeCheck + 1) * p.changeCheck
+		}
+	}
+	p.nextPeriodic = math.MaxInt64
 	for i := range p.regs {
 		r := &p.regs[i]
 		if !r.info.Periodic && !r.info.OnChange {
 			continue
 		}
-		raw, ok := get(r.info.ID)
-		if !ok {
-			r.held = false
-			continue
-		}
-		raw &= r.info.mask()
-		due := false
-		switch {
-		case !r.held:
-			due = true
-			r.held, r.nextPeriodic, r.lastChange = true, now+p.period, now
-		case r.info.OnChange && raw != r.last && now-r.lastChange >= p.holdoff:
-			due = true
-			r.lastChange = now
-		}
-		if r.info.Periodic && now >= r.nextPeriodic {
-			due = true
-			r.nextPeriodic += p.period
-			if r.nextPeriodic <= now {
-				r.nextPeriodic = now + p.period
+		if !check && r.held && !(r.info.Periodic && now >= r.nextPeriodic) {
+			if r.info.Periodic {
+				p.nextPeriodic = min(p.nextPeriodic, r.nextPeriodic)
 			}
-		}
-		if !due {
 			continue
 		}
-		r.last = raw
-		dst = append(dst, VREG{Register: r.info.ID, Value: raw, Size: uint8(r.info.Size())}.FramePadded(self, n2k.Broadcast, p.padding))
+		dst = p.step(r, now, self, get, dst)
+		if r.held && r.info.Periodic {
+			p.nextPeriodic = min(p.nextPeriodic, r.nextPeriodic)
+		}
 	}
 	return dst
+}
+
+// step looks at one register at now and appends its broadcast to dst when one is due.
+func (p *Publisher) step(r *published, now time.Duration, self uint8, get func(Register) (uint32, bool), dst []can.Frame) []can.Frame {
+	raw, ok := get(r.info.ID)
+	if !ok {
+		r.held = false
+		return dst
+	}
+	raw &= r.info.mask()
+	due := false
+	switch {
+	case !r.held:
+		due = true
+		r.held, r.nextPeriodic, r.lastChange = true, now+p.period, now
+	case r.info.OnChange && raw != r.last && now-r.lastChange >= p.holdoff:
+		due = true
+		r.lastChange = now
+	}
+	if r.info.Periodic && now >= r.nextPeriodic {
+		due = true
+		r.nextPeriodic += p.period
+		if r.nextPeriodic <= now {
+			r.nextPeriodic = now + p.period
+		}
+	}
+	if !due {
+		return dst
+	}
+	r.last = raw
+	return append(dst, VREG{Register: r.info.ID, Value: raw, Size: uint8(r.info.Size())}.FramePadded(self, n2k.Broadcast, p.padding))
 }

@@ -126,16 +126,27 @@ func TestPublisherPeriodicAndOnChange(t *testing.T) {
 
 // Every change goes out within 1 s, whatever the pattern.
 func TestPublisherOnChangeBound(t *testing.T) {
+	p := NewPublisher([]Register{RegBMSFlags}, LookupRegister)
+	const step, end = 10 * time.Millisecond, 12 * time.Second
+	changes := scatteredChanges()
+	assertOnChangeBound(t, changes, runPublisher(t, p, changes, step, end), step, end, DefaultOnChangeHoldoff+step)
+}
+
+// scatteredChanges are 200 changes of RegBMSFlags at scattered times in the first 9 s.
+func scatteredChanges() []change {
 	var changes []change
 	for i := range 200 {
 		changes = append(changes, change{at: time.Duration(i*137%900*10) * time.Millisecond, reg: RegBMSFlags, value: uint32(i % 7)})
 	}
-	p := NewPublisher([]Register{RegBMSFlags}, LookupRegister)
-	const step, end = 10 * time.Millisecond, 12 * time.Second
-	out := runPublisher(t, p, changes, step, end)
+	return changes
+}
+
+// assertOnChangeBound replays the values of changes: a value that differs from the one last
+// published must be out less than bound after the moment it appeared, and what goes out is the
+// value at that moment.
+func assertOnChangeBound(t *testing.T, changes []change, out []sent, step, end, bound time.Duration) {
+	t.Helper()
 	require.NotEmpty(t, out)
-	// Replay the values: a value that differs from the one last published must be out within
-	// the holdoff of the moment it appeared.
 	value := map[time.Duration]uint32{}
 	for _, c := range changes {
 		value[c.at] = c.value // the last change at a time wins, as in runPublisher
@@ -153,7 +164,7 @@ func TestPublisherOnChangeBound(t *testing.T) {
 			pending = false
 		}
 		if pending {
-			require.Less(t, now-since, DefaultOnChangeHoldoff+step, "value %d from %v still not out at %v", cur, since, now)
+			require.Less(t, now-since, bound, "value %d from %v still not out at %v", cur, since, now)
 		}
 	}
 }
@@ -220,4 +231,37 @@ func TestPublisherRefusesBadLists(t *testing.T) {
 	assert.NotPanics(t, func() {
 		NewPublisher(DefaultBroadcast(TableFor(mustVersion(t, "1.07"))), TableFor(mustVersion(t, "1.07")))
 	})
+}
+
+// With a change check every 100 ms, a change goes out at the first check after it, within the
+// holdoff as before, and periodic broadcasts keep their exact cadence between checks.
+func TestPublisherChangeCheck(t *testing.T) {
+	p := NewPublisher([]Register{RegSOC, RegLynxIonState}, LookupRegister, WithChangeCheck(100*time.Millisecond))
+	out := runPublisher(t, p, []change{
+		{at: 0, reg: RegSOC, value: 8000},
+		{at: sec(0.05), reg: RegLynxIonState, value: 3},   // noticed at the check at 0.1
+		{at: sec(2.53), reg: RegLynxIonState, value: 9},   // at 2.6
+		{at: sec(2.77), reg: RegLynxIonState, value: 10},  // holdoff to 3.6: at the check at 3.6
+		{at: sec(4.99), reg: RegSOC, value: 7999},         // the periodic broadcast at 5.0 carries it
+		{at: sec(6.01), reg: RegLynxIonState, gone: true}, // missing from the check at 6.1
+		{at: sec(6.42), reg: RegLynxIonState, value: 11},  // back: new at 6.5
+	}, 10*time.Millisecond, sec(10.05))
+	assert.Equal(t, []sent{
+		{0, RegSOC, 8000},
+		{sec(0.1), RegLynxIonState, 3},
+		{sec(2.6), RegLynxIonState, 9},
+		{sec(3.6), RegLynxIonState, 10},
+		{sec(5), RegSOC, 7999},
+		{sec(6.5), RegLynxIonState, 11},
+		{sec(10), RegSOC, 7999},
+	}, out)
+}
+
+// Whatever the pattern, a change checked every 100 ms goes out within the holdoff plus the
+// check interval.
+func TestPublisherChangeCheckBound(t *testing.T) {
+	const step, end, check = 10 * time.Millisecond, 12 * time.Second, 100 * time.Millisecond
+	p := NewPublisher([]Register{RegBMSFlags}, LookupRegister, WithChangeCheck(check))
+	changes := scatteredChanges()
+	assertOnChangeBound(t, changes, runPublisher(t, p, changes, step, end), step, end, DefaultOnChangeHoldoff+check+step)
 }
