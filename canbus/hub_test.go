@@ -90,3 +90,32 @@ func TestHubReportError(t *testing.T) {
 	assert.Zero(t, h.Bits())
 	assert.EqualValues(t, 1, a.Stats().ErrorFrames)
 }
+
+// Pending is what the next Deliver will put on the bus: frames and their exact bit times, error
+// frames excepted; PortStats lists every attachment's counters in attach order.
+func TestHubPendingAndPortStats(t *testing.T) {
+	h := NewHub("x")
+	a, b, rec := h.Attach(), h.Attach(), h.AttachListenOnly()
+	n, bits := h.Pending()
+	assert.Zero(t, n)
+	assert.Zero(t, bits)
+	f1 := frame(0x19F21450, 1, 2, 3, 4, 5, 6, 7, 8)
+	f2 := frame(0x123, 0xAA)
+	require.NoError(t, a.Send(f1))
+	require.NoError(t, b.Send(f2))
+	h.ReportError(0x40)
+	n, bits = h.Pending()
+	assert.Equal(t, 2, n)
+	assert.Equal(t, uint64(FrameBits(f1)+FrameBits(f2)), bits)
+	h.Deliver()
+	assert.Equal(t, bits, h.Bits(), "Pending said what Deliver accounts")
+	n, bits = h.Pending()
+	assert.Zero(t, n)
+	assert.Zero(t, bits)
+
+	rec.Receive(nil)
+	require.NoError(t, b.Close())
+	got := h.PortStats(nil)
+	assert.Equal(t, []Stats{{Sent: 1}, {Sent: 1}, {Received: 3, ErrorFrames: 1}}, got)
+	assert.Len(t, h.PortStats(got), 6, "appends")
+}

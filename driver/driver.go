@@ -36,6 +36,7 @@ type Loop struct {
 	steppers []Stepper
 	now      time.Duration
 	steps    uint64
+	pace     PaceStats
 }
 
 // New returns a loop at virtual time 0 that advances by step and steps steppers in the given
@@ -94,6 +95,43 @@ func (l *Loop) RunUntil(limit time.Duration, done func() bool) bool {
 	}
 	return false
 }
+
+// PaceStats measures how closely paced runs (Run with a Speed) kept to the wall clock. A step's
+// wall-clock time is when the wall clock, scaled by the speed, reaches the step's virtual time;
+// a step that starts after it is late by the difference. Lateness comes from the ticker waking
+// late (the scheduler), from steps that cost more than their share of wall time, and from
+// Observe; a loop that keeps up is late by at most about one Tick.
+//
+// The counts cover every paced run of the loop since New; runs as fast as possible (Speed 0,
+// RunFor, RunUntil) are not counted.
+type PaceStats struct {
+	Runs  uint64 // paced runs
+	Wakes uint64 // times a paced run woke to catch up with the wall clock
+	Steps uint64 // steps run paced
+	// MaxLag is the worst lateness of a step, in wall time. TotalLag sums the lateness of every
+	// paced step (MeanLag divides it by Steps).
+	MaxLag, TotalLag time.Duration
+	// Late counts the steps that started more than a Tick late: rare spikes (the machine busy
+	// elsewhere) against a loop that keeps falling behind.
+	Late uint64
+	// Overruns counts the catch-ups cut short after a Tick of wall time with steps still due:
+	// the machine could not keep up with the speed, for a while at least.
+	Overruns uint64
+	// Behind is how far behind the wall clock the last paced run ended, in wall time: the lag
+	// it never caught up (0 for a run that kept up).
+	Behind time.Duration
+}
+
+// MeanLag is the mean lateness of a paced step.
+func (s PaceStats) MeanLag() time.Duration {
+	if s.Steps == 0 {
+		return 0
+	}
+	return s.TotalLag / time.Duration(s.Steps)
+}
+
+// PaceStats returns the loop's pacing statistics (see PaceStats).
+func (l *Loop) PaceStats() PaceStats { return l.pace }
 
 // Pace says how virtual time relates to the wall clock.
 type Pace struct {
@@ -171,10 +209,27 @@ func (l *Loop) runFlat(ctx context.Context, end, tick time.Duration, observe fun
 }
 
 func (l *Loop) runPaced(ctx context.Context, end, tick time.Duration, p Pace) error {
+	// The start is read before the ticker starts, so that every tick comes at or after the wall
+	// time of a step boundary (when the tick is the step's wall time): read after, it made the
+	// ticks fall just before the boundaries, and every step wait a whole tick for the next.
+	wallStart := time.Now()
 	ticker := time.NewTicker(tick)
 	defer ticker.Stop()
-	wallStart := time.Now()
 	virtualStart := l.now
+	l.pace.Runs++
+	l.pace.Behind = 0
+	// lateness is how long after its wall-clock time a step that starts now, at virtual time
+	// at, starts: negative when it is early.
+	lateness := func(at time.Duration) time.Duration {
+		return time.Since(wallStart) - time.Duration(float64(at-virtualStart)/p.Speed)
+	}
+	defer func() {
+		// What was due and never run: positive only when the run stopped (its context ended)
+		// behind the wall clock; a run that reached its end owes nothing.
+		if l.now < end {
+			l.pace.Behind = max(0, lateness(l.now+l.step))
+		}
+	}()
 	for l.now < end {
 		// Looked at before the select too, because select picks at random between a ready
 		// ticker and an ended context: an end must win, not race one more burst.
@@ -186,6 +241,7 @@ func (l *Loop) runPaced(ctx context.Context, end, tick time.Duration, p Pace) er
 			return ctx.Err()
 		case <-ticker.C:
 		}
+		l.pace.Wakes++
 		target := pacedTarget(virtualStart, time.Since(wallStart), p.Speed)
 		// Catch up to target, but never for longer than a tick of wall time without looking at
 		// the context and letting Observe run: at a speed the machine cannot keep up with, one
@@ -193,12 +249,23 @@ func (l *Loop) runPaced(ctx context.Context, end, tick time.Duration, p Pace) er
 		// cancelled run (Ctrl-C) and the status screen waiting for it.
 		burstStart := time.Now()
 		for n := 1; l.now+l.step <= target && l.now < end; n++ {
+			// The step about to run is due when the wall clock reaches its virtual time.
+			late := max(0, lateness(l.now+l.step))
+			l.pace.Steps++
+			l.pace.TotalLag += late
+			l.pace.MaxLag = max(l.pace.MaxLag, late)
+			if late > tick {
+				l.pace.Late++
+			}
 			l.Advance()
 			if n%checkEvery == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
 				if time.Since(burstStart) >= tick {
+					if l.now+l.step <= target && l.now < end {
+						l.pace.Overruns++
+					}
 					break
 				}
 			}

@@ -374,3 +374,80 @@ func TestRunRefusesBackwardSpeeds(t *testing.T) {
 		assert.Zero(t, l.Now())
 	}
 }
+
+// A paced run that keeps up counts its steps and wakes; runs as fast as possible count nothing.
+func TestPaceStatsCountPacedRunsOnly(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), watchdog)
+	defer cancel()
+	l := New(0)
+	l.RunFor(time.Second)
+	require.NoError(t, l.Run(ctx, time.Second, Pace{}))
+	assert.Zero(t, l.PaceStats(), "flat runs are not paced")
+
+	require.NoError(t, l.Run(ctx, time.Second, Pace{Speed: 200}))
+	s := l.PaceStats()
+	assert.Equal(t, uint64(1), s.Runs)
+	assert.Equal(t, uint64(100), s.Steps)
+	// The first tick (10 ms of wall time) is already 2 s of virtual time at speed 200: one wake
+	// runs the whole second.
+	assert.Equal(t, uint64(1), s.Wakes)
+	assert.Zero(t, s.Overruns)
+	assert.GreaterOrEqual(t, s.MaxLag, s.MeanLag())
+	assert.Equal(t, s.TotalLag/100, s.MeanLag())
+	// Correctness, not speed: an empty loop is late by scheduler noise only.
+	assert.Less(t, s.MaxLag, time.Second)
+	assert.Zero(t, s.Behind, "a run that reached its end owes nothing")
+
+	require.NoError(t, l.Run(ctx, 100*time.Millisecond, Pace{Speed: 200}))
+	assert.Equal(t, uint64(2), l.PaceStats().Runs)
+	assert.Equal(t, uint64(110), l.PaceStats().Steps, "counts add up across paced runs")
+	assert.Zero(t, PaceStats{}.MeanLag())
+}
+
+// A step that takes longer than its share of wall time makes the steps after it late, by at
+// least what it overran: lower bounds only, since the machine may add to them.
+func TestPaceStatsMeasureLateness(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), watchdog)
+	defer cancel()
+	l := New(10 * time.Millisecond)
+	l.Add(StepFunc(func(now time.Duration) {
+		if now == 100*time.Millisecond {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}))
+	require.NoError(t, l.Run(ctx, 300*time.Millisecond, Pace{Speed: 1}))
+	s := l.PaceStats()
+	// Step 110 ms started no earlier than 150 ms of wall time: 40 ms late at least.
+	assert.GreaterOrEqual(t, s.MaxLag, 40*time.Millisecond)
+	assert.GreaterOrEqual(t, s.TotalLag, 40*time.Millisecond)
+	assert.Equal(t, uint64(30), s.Steps)
+	assert.Positive(t, s.Late, "step 110 ms started 40 ms late, four ticks")
+	assert.Zero(t, s.Behind)
+}
+
+// A run stopped behind the wall clock says how far behind; steps too slow for the speed are late.
+func TestPaceStatsBehindWhenStopped(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	watch, stop := context.WithTimeout(context.Background(), watchdog)
+	defer stop()
+	l := New(10 * time.Millisecond)
+	l.Add(StepFunc(func(time.Duration) {
+		time.Sleep(30 * time.Millisecond) // three times the step's share of wall time
+		if l.Steps() == 5 || watch.Err() != nil {
+			cancel()
+		}
+	}))
+	require.ErrorIs(t, l.Run(ctx, 0, Pace{Speed: 1}), context.Canceled)
+	s := l.PaceStats()
+	// A catch-up burst looks at the context only every few hundred steps, so it may finish the
+	// steps that were due when it started.
+	n := s.Steps
+	require.GreaterOrEqual(t, n, uint64(5))
+	// n steps took at least 10 + 30n ms of wall time, and step n+1 was due at 10(n+1) ms.
+	assert.GreaterOrEqual(t, s.Behind, time.Duration(20*n)*time.Millisecond)
+	// Step n was due at 10n ms and could not start before 10 + 30(n-1) ms.
+	assert.GreaterOrEqual(t, s.MaxLag, time.Duration(20*n-20)*time.Millisecond)
+	// From the third step on, each started more than a tick (10 ms) late.
+	assert.GreaterOrEqual(t, s.Late, n-2)
+}

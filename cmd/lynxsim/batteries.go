@@ -107,6 +107,9 @@ func parseInjection(s string, batteries int) (injection, error) {
 	return in, nil
 }
 
+// maxSerial is the largest battery serial number: YYWW and a 5-digit unit number.
+const maxSerial = 999_999_999
+
 func runBatteries(ctx context.Context, out io.Writer, o batteriesOptions) (err error) {
 	if o.bus == "" {
 		return usage("batteries: --bus is required, e.g. --bus vcan1 or --bus udp://239.64.142.206:20001")
@@ -133,9 +136,15 @@ func runBatteries(ctx context.Context, out io.Writer, o batteriesOptions) (err e
 	if !(o.soc >= 0 && o.soc <= 100) {
 		return usage("--soc %g: want a percentage from 0 to 100", o.soc)
 	}
+	if last := uint64(o.firstSerial) + uint64(o.count*o.series) - 1; last > maxSerial {
+		return usage("--first-serial %d: the last of %d batteries would be %d; serials have at most 9 digits (YYWW and a 5-digit unit number), such as 174600001", o.firstSerial, o.count*o.series, last)
+	}
 	cfg.SOCPercent, cfg.FirstSerial = o.soc, o.firstSerial
-	if !(o.loadAmps >= 0 && o.chargerAmps >= 0) {
-		return usage("--load-amps %g --charger-amps %g: want currents of 0 A or more", o.loadAmps, o.chargerAmps)
+	if err := checkAmps(o.loadAmps, o.chargerAmps); err != nil {
+		return err
+	}
+	if o.duration < 0 {
+		return usage("--duration %v: want a positive duration such as 90s, or 0 to run until Ctrl-C", o.duration)
 	}
 	cfg.LoadAmps, cfg.ChargerAmps = o.loadAmps, o.chargerAmps
 	var injections []injection

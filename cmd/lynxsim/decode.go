@@ -42,11 +42,29 @@ func openInput(arg string, stdin io.Reader) (io.ReadCloser, string, error) {
 	if arg == "-" {
 		return io.NopCloser(stdin), "standard input", nil
 	}
-	f, err := os.Open(arg)
+	f, err := openLog(arg)
 	if err != nil {
-		return nil, "", usage("cannot read %s: %v", arg, errors.Unwrap(err))
+		return nil, "", err
 	}
 	return f, arg, nil
+}
+
+// openLog opens a candump log given on the command line: a file that is missing, unreadable or a
+// directory is the user's mistake.
+func openLog(path string) (*os.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, usage("cannot read %s: %v", path, err)
+	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, usage("cannot read %s: it is a directory; give a candump -L log file", path)
+	}
+	return f, nil
 }
 
 // maxReportedBadLines bounds the per-line reports; the rest are only counted.
@@ -66,7 +84,11 @@ func decodeLog(in io.Reader, name string, out, stderr io.Writer, asJSON bool) er
 		line = append(line, '\n')
 		_, _ = w.Write(line)
 	}
-	var bad int
+	// Bad lines are reported once a good one shows that the input is a candump log: an input with
+	// none (a binary, a CSV, the wrong file) is one error, not a report per line.
+	var bad, good int
+	var first error
+	var pending []string
 	for {
 		rec, err := r.Next()
 		if errors.Is(err, io.EOF) {
@@ -75,8 +97,16 @@ func decodeLog(in io.Reader, name string, out, stderr io.Writer, asJSON bool) er
 		var le *canbus.LineError
 		if errors.As(err, &le) {
 			bad++
+			if first == nil {
+				first = le
+			}
 			if bad <= maxReportedBadLines {
-				fmt.Fprintf(stderr, "lynxsim: %s: %v (skipped)\n", name, le)
+				msg := fmt.Sprintf("lynxsim: %s: %v (skipped)\n", name, le)
+				if good == 0 {
+					pending = append(pending, msg)
+				} else {
+					_, _ = io.WriteString(stderr, msg)
+				}
 			}
 			continue
 		}
@@ -84,7 +114,21 @@ func decodeLog(in io.Reader, name string, out, stderr io.Writer, asJSON bool) er
 			_ = w.Flush()
 			return fmt.Errorf("reading %s: %v", name, err)
 		}
+		if good == 0 {
+			for _, msg := range pending {
+				_, _ = io.WriteString(stderr, msg)
+			}
+			pending = nil
+		}
+		good++
 		d.Decode(rec, emit)
+	}
+	if good == 0 && bad > 0 {
+		lines := fmt.Sprintf("none of its %d lines is a candump line", bad)
+		if bad == 1 {
+			lines = "its one line is not a candump line"
+		}
+		return usage("%s is not a candump -L log: %s (%v); record one with candump -L or lynxsim run --candump", name, lines, first)
 	}
 	if err := w.Flush(); err != nil {
 		return fmt.Errorf("writing the decoded log: %v", err)

@@ -186,6 +186,9 @@ type coverageRow struct {
 }
 
 func firmwareCoverage(w io.Writer, root string, uncoveredOnly, asJSON bool) error {
+	if root == "" {
+		return usage("--root is empty: give lynxsim's source tree, such as --root .")
+	}
 	r, err := coverage.Scan(root)
 	if err != nil {
 		return usage("%v", err)

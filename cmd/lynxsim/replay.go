@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -65,9 +64,9 @@ VE.Can against a second log's (or the same log's, when it holds a master's VE.Ca
 }
 
 func readCandump(path string) ([]canbus.Record, error) {
-	f, err := os.Open(path)
+	f, err := openLog(path)
 	if err != nil {
-		return nil, usage("%v", err)
+		return nil, err
 	}
 	defer f.Close()
 	records, err := readRecords(f)
@@ -107,8 +106,14 @@ func replay(ctx context.Context, out io.Writer, o replayOptions, path string) er
 	if o.series < 1 || o.series > 64 {
 		return usage("--series %d: want 1 to 64", o.series)
 	}
-	if o.loadAmps < 0 || o.chargerAmps < 0 {
-		return usage("--load-amps and --charger-amps: want zero or more")
+	if err := checkAmps(o.loadAmps, o.chargerAmps); err != nil {
+		return err
+	}
+	if o.tolerance < 0 {
+		return usage("--tolerance %v: want a duration of zero or more, such as 100ms", o.tolerance)
+	}
+	if o.tail < 0 {
+		return usage("--tail %v: want a duration of zero or more, such as 30s", o.tail)
 	}
 	cfg.Series, cfg.LoadAmps, cfg.ChargerAmps = o.series, o.loadAmps, o.chargerAmps
 	records, err := readCandump(path)

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -139,8 +141,8 @@ func (o runOptions) systemConfig() (scenario.Config, float64, error) {
 		return cfg, 0, usage("--soc %g: want a percentage from 0 to 100", o.soc)
 	}
 	cfg.SOCPercent = o.soc
-	if !(o.loadAmps >= 0 && o.chargerAmps >= 0) || math.IsInf(o.loadAmps, 0) || math.IsInf(o.chargerAmps, 0) {
-		return cfg, 0, usage("--load-amps %g --charger-amps %g: want currents of 0 A or more", o.loadAmps, o.chargerAmps)
+	if err := checkAmps(o.loadAmps, o.chargerAmps); err != nil {
+		return cfg, 0, err
 	}
 	cfg.LoadAmps, cfg.ChargerAmps = o.loadAmps, o.chargerAmps
 	if o.duration < 0 {
@@ -176,16 +178,13 @@ func (o runOptions) systemConfig() (scenario.Config, float64, error) {
 	default:
 		return cfg, 0, usage("--protocol %q: want vecan, general or sma", o.protocol)
 	}
-	if o.stateDir != "" {
-		store, err := nvm.Open(o.stateDir)
-		if err != nil {
-			return cfg, 0, usageError{err}
-		}
-		cfg.Memory = store
-	}
 	cfg.ListenOnly = o.listenOnly
 	if o.masters < 1 || o.masters > 4 {
 		return cfg, 0, usage("--masters %d: want 1 to 4", o.masters)
+	}
+	if o.stateDir != "" && o.masters > 1 {
+		// Every master would load and save the one record of the directory.
+		return cfg, 0, usage("--state-dir with --masters %d: lynxsim keeps one master's memory; leave --state-dir out, or run one master", o.masters)
 	}
 	if o.masters > 1 && (cfg.BatteryBus.Kind != canbus.KindMem || o.remote) {
 		return cfg, 0, usage("--masters %d: several masters run with their batteries in this process, each on an in-memory battery bus; leave --battery-bus and --remote-batteries out", o.masters)
@@ -219,6 +218,10 @@ func (o runOptions) systemConfig() (scenario.Config, float64, error) {
 		if cfg.Epoch, err = time.Parse(time.RFC3339Nano, o.epoch); err != nil {
 			return cfg, 0, usage("--epoch %q: want now or an RFC 3339 time such as 2024-09-09T12:00:00Z", o.epoch)
 		}
+		// candump logs count from 1970, the master's error times in 32-bit seconds from then.
+		if cfg.Epoch.Before(time.Unix(0, 0)) || cfg.Epoch.After(time.Unix(math.MaxUint32, 0)) {
+			return cfg, 0, usage("--epoch %s: want a time from 1970-01-01 to 2106-02-07 (candump and the master count seconds from 1970)", o.epoch)
+		}
 	}
 	return cfg, speed, nil
 }
@@ -227,6 +230,28 @@ func run(ctx context.Context, out io.Writer, o runOptions) (err error) {
 	cfg, speed, err := o.systemConfig()
 	if err != nil {
 		return err
+	}
+	var log *atomicfile.File
+	var logw *canbus.LogWriter
+	if o.candump != "" {
+		if log, err = atomicfile.Create(o.candump); err != nil {
+			return usage("--candump: %v", err)
+		}
+		// Whatever happens below, a log that was not committed is removed, never left half-written.
+		defer func() { _ = log.Abort() }()
+		logw = canbus.NewLogWriter(log)
+	}
+	if o.stateDir != "" {
+		var undo func()
+		if cfg.Memory, undo, err = openStateDir(o.stateDir); err != nil {
+			return err
+		}
+		// A run that fails before it saves anything leaves no new directory behind.
+		defer func() {
+			if err != nil {
+				undo()
+			}
+		}()
 	}
 	if o.bitrate != 0 {
 		if err := canbus.SetBitrate(cfg.VECan.Name, o.bitrate); err != nil {
@@ -243,16 +268,7 @@ func run(ctx context.Context, out io.Writer, o runOptions) (err error) {
 		return usageError{err}
 	}
 	defer func() { err = errors.Join(err, sys.Close()) }()
-
-	var log *atomicfile.File
-	var logw *canbus.LogWriter
-	if o.candump != "" {
-		if log, err = atomicfile.Create(o.candump); err != nil {
-			return usage("--candump: %v", err)
-		}
-		// Whatever happens below, a log that was not committed is removed, never left half-written.
-		defer func() { _ = log.Abort() }()
-		logw = canbus.NewLogWriter(log)
+	if logw != nil {
 		if err := sys.Record(ctx, logw); err != nil {
 			return err
 		}
@@ -274,6 +290,49 @@ func run(ctx context.Context, out io.Writer, o runOptions) (err error) {
 			return fmt.Errorf("--candump %s: %v", o.candump, err)
 		}
 		fmt.Fprintf(out, "candump log written to %s\n", o.candump)
+	}
+	return nil
+}
+
+// openStateDir opens the --state-dir store, creating its directory, and returns a function that
+// removes the directories it created while they are still empty.
+func openStateDir(dir string) (*nvm.Store, func(), error) {
+	var made []string // the leaf first
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); !errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		made = append(made, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	store, err := nvm.Open(dir)
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	return store, func() {
+		for _, d := range made {
+			if os.Remove(d) != nil {
+				return
+			}
+		}
+	}, nil
+}
+
+// maxAmps bounds --load-amps and --charger-amps: far beyond any Lynx Ion system (its contactor
+// carries at most 1000 A); above it the plant's arithmetic overflows.
+const maxAmps = 100e3
+
+// checkAmps checks the DC load and charger currents of run, batteries and replay.
+func checkAmps(load, charger float64) error {
+	for _, c := range []struct {
+		flag string
+		amps float64
+	}{{"--load-amps", load}, {"--charger-amps", charger}} {
+		if !(c.amps >= 0 && c.amps <= maxAmps) {
+			return usage("%s %g: want a current from 0 to %g A", c.flag, c.amps, maxAmps)
+		}
 	}
 	return nil
 }

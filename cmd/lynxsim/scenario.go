@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -52,12 +53,9 @@ func newScenarioCmd() *cobra.Command {
 		Short: "Run every scenario file of a directory and print a pass/fail table",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			files, err := filepath.Glob(filepath.Join(args[0], "*.scen"))
+			files, err := scenarioFiles(args[0])
 			if err != nil {
-				return usage("%v", err)
-			}
-			if len(files) == 0 {
-				return usage("no *.scen files in %s", args[0])
+				return err
 			}
 			return scenarioRun(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), o, files, true)
 		},
@@ -67,6 +65,42 @@ func newScenarioCmd() *cobra.Command {
 	test.Flags().StringVar(&o.report, "report", "", "write a self-contained HTML report with plots to this file")
 	cmd.AddCommand(run, test)
 	return cmd
+}
+
+// scenarioFiles lists the *.scen files of a suite directory (read, not globbed: a directory name
+// may hold [ or *).
+func scenarioFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if st, serr := os.Stat(dir); serr == nil && !st.IsDir() {
+			return nil, usage("scenario test %s: not a directory; give the directory of a suite, or run a file with lynxsim scenario run %s", dir, dir)
+		}
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, usage("scenario test %s: %v", dir, err)
+	}
+	var files []string
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".scen") {
+			files = append(files, filepath.Join(dir, e.Name()))
+		}
+	}
+	if len(files) == 0 {
+		return nil, usage("no *.scen files in %s", dir)
+	}
+	return files, nil
+}
+
+// checkOutput makes sure an output file can be created before anything runs: a directory, a
+// missing directory or a read-only one is found now, not after minutes of runs.
+func checkOutput(flag, path string) error {
+	f, err := atomicfile.Create(path)
+	if err != nil {
+		return usage("%s %s: %v", flag, path, err)
+	}
+	return f.Abort()
 }
 
 // job is one scenario on one version.
@@ -90,6 +124,9 @@ func scenarioRun(ctx context.Context, out, errOut io.Writer, o scenarioOptions, 
 	// Parse everything first: a mistake anywhere runs nothing.
 	var jobs []job
 	for _, f := range files {
+		if st, err := os.Stat(f); err == nil && st.IsDir() {
+			return usage("%s is a directory: give scenario files, or run a suite with lynxsim scenario test %s", f, f)
+		}
 		s, err := scenario.ParseFile(f)
 		if err != nil {
 			return usage("%v", err)
@@ -105,6 +142,22 @@ func scenarioRun(ctx context.Context, out, errOut io.Writer, o scenarioOptions, 
 		}
 		for _, v := range versions {
 			jobs = append(jobs, job{s, v})
+		}
+	}
+	if o.report != "" {
+		if err := checkOutput("--report", o.report); err != nil {
+			return err
+		}
+	}
+	if o.candump != "" {
+		// The name itself, then each run's (NAME@VERSION is added when there are several).
+		if err := checkOutput("--candump", o.candump); err != nil {
+			return err
+		}
+		for _, j := range jobs {
+			if err := checkOutput("--candump", candumpPath(o.candump, j, len(jobs))); err != nil {
+				return err
+			}
 		}
 	}
 	progress := newProgress(errOut, len(jobs), table)

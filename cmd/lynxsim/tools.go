@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -56,6 +57,9 @@ func newMonitorCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if bus == "" {
 				return usage("monitor: --bus is required, e.g. --bus vcan0 or --bus udp://239.64.142.206:20000")
+			}
+			if duration < 0 {
+				return usage("--duration %v: want a positive duration such as 30s, or 0 to run until Ctrl-C", duration)
 			}
 			b, err := openLiveBus(cmd.Context(), bus, canbus.ListenOnly())
 			if err != nil {
@@ -216,6 +220,9 @@ func newVREGCmd() *cobra.Command {
 		Example: "  lynxsim vreg set --bus vcan0 SOC 80\n  lynxsim vreg set --bus vcan0 VE_REG_RELAY_CONTROL 1",
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if args[1] == "" {
+				return usage("vreg set %s: the value is empty; give a number in the register's unit, or 0x… raw", args[0])
+			}
 			return vregRun(cmd.Context(), cmd.OutOrStdout(), o, args[0], args[1])
 		},
 	}
@@ -260,6 +267,9 @@ func vregRun(ctx context.Context, out io.Writer, o vregOptions, regArg, valueArg
 	from, err := parseAddress("from", o.from)
 	if err != nil {
 		return err
+	}
+	if o.timeout <= 0 {
+		return usage("--timeout %v: want a positive duration such as 1s", o.timeout)
 	}
 	info, err := lookupRegister(regArg)
 	if err != nil {
@@ -334,8 +344,14 @@ func vregRun(ctx context.Context, out io.Writer, o vregOptions, regArg, valueArg
 func parseValue(info vecan.RegisterInfo, s string) (uint32, error) {
 	if strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X") {
 		v, err := strconv.ParseUint(s[2:], 16, 32)
+		if errors.Is(err, strconv.ErrRange) {
+			return 0, usage("value %s: more than 32 bits; want 0x0 to 0xFFFFFFFF", s)
+		}
 		if err != nil {
-			return 0, usage("value %q: not a hex number", s)
+			return 0, usage("value %q: not a hex number; write raw values as 0x followed by hex digits, such as 0x1F40", s)
+		}
+		if n := info.Type.Size(); n > 0 && n < 4 && v>>(8*n) != 0 {
+			return 0, usage("value %s: %s holds %d bytes (%s); want at most 0x%X", s, info.Name, n, info.Type, uint64(1)<<(8*n)-1)
 		}
 		return uint32(v), nil
 	}
