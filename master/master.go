@@ -83,6 +83,9 @@ type Config struct {
 	// fail-safe. The real device's period is not published: an assumption.
 	Memory       Memory
 	MemoryPeriod time.Duration
+	// MemoryRecord names the master's record in Memory: masters of a combined system that share a
+	// store each keep their own (DefaultMemoryRecord for the first).
+	MemoryRecord string
 
 	// GeneralModelAmps is the supported current of the "general" model (0xA390), which names no
 	// rating; OverloadFactor is how far above the supported current the overload alarm of
@@ -236,6 +239,7 @@ func DefaultConfig(profile *firmware.Profile) Config {
 		HeartbeatPeriod:               60 * time.Second,
 		RegisterChangeCheck:           100 * time.Millisecond,
 		MemoryPeriod:                  time.Minute,
+		MemoryRecord:                  DefaultMemoryRecord,
 		ShutdownVoltageOffset:         0.5,
 		LFPLimits:                     LFPLimits,
 		LFPDischargedVolts:            2.85,
@@ -314,6 +318,7 @@ type Master struct {
 	storedSOC          float64
 	storedSOCValid     bool
 	lastSaved          time.Duration
+	memoryFailing      bool // the last write failed (warned about once)
 	nextBalance        time.Duration
 	idleSince          time.Duration // -1 while current flows
 	commandTag         uint8

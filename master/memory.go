@@ -17,8 +17,17 @@ type Memory interface {
 	Save(name string, v any) error
 }
 
-// memoryRecord is the master's record name in its Memory.
-const memoryRecord = "master"
+// DefaultMemoryRecord is the master's record name in its Memory unless Config.MemoryRecord
+// names another.
+const DefaultMemoryRecord = "master"
+
+// memoryRecord is the record the master loads and saves.
+func (m *Master) memoryRecord() string {
+	if m.cfg.MemoryRecord == "" {
+		return DefaultMemoryRecord
+	}
+	return m.cfg.MemoryRecord
+}
 
 // stored is what the master keeps across a power cycle: SOC, settings and history.
 type stored struct {
@@ -68,7 +77,7 @@ func (m *Master) load() {
 		return
 	}
 	var s stored
-	err := m.cfg.Memory.Load(memoryRecord, &s)
+	err := m.cfg.Memory.Load(m.memoryRecord(), &s)
 	var corrupt *nvm.CorruptError
 	switch {
 	case errors.Is(err, nvm.ErrNotStored):
@@ -125,12 +134,18 @@ func (m *Master) save(why string) {
 	for i, e := range m.history.lastErrors {
 		s.LastErrors[i] = storedError{Code: e.code, Unix: e.unix}
 	}
-	if err := m.cfg.Memory.Save(memoryRecord, s); err != nil {
+	// A failed write is tried again at the next period, not the next step, and warned about once
+	// until it succeeds: a full or read-only store must not fill the event log with one warning.
+	m.lastSaved = m.now
+	if err := m.cfg.Memory.Save(m.memoryRecord(), s); err != nil {
 		m.counters.MemoryErrors++
-		m.log.Add(events.Entry{At: m.now, Severity: events.SeverityWarning, Message: "saving non-volatile memory (" + why + "): " + err.Error()})
+		if !m.memoryFailing {
+			m.memoryFailing = true
+			m.log.Add(events.Entry{At: m.now, Severity: events.SeverityWarning, Message: "saving non-volatile memory (" + why + "): " + err.Error()})
+		}
 		return
 	}
-	m.lastSaved = m.now
+	m.memoryFailing = false
 	m.saves = s.Saves
 }
 

@@ -149,3 +149,32 @@ func TestMemoryRecordReadable(t *testing.T) {
 	assert.True(t, env.Payload.SOCValid)
 	assert.Equal(t, "v1.38", env.Payload.Firmware)
 }
+
+// failingMemory refuses every write, as a full or read-only store does.
+type failingMemory struct{ saves int }
+
+func (f *failingMemory) Load(string, any) error { return os.ErrNotExist }
+func (f *failingMemory) Save(string, any) error {
+	f.saves++
+	return os.ErrPermission
+}
+
+// A store that refuses writes is tried once a memory period, and warned about once, not every
+// step: the event log keeps its real events.
+func TestMemoryWriteFailureBacksOff(t *testing.T) {
+	mem := &failingMemory{}
+	r := newRig(t, "1.38", func(c *Config) { c.Memory = mem })
+	r.advance(step)
+	r.registerAndReport(1)
+	r.advance(3*time.Minute + time.Second)
+	require.Equal(t, events.StateRunning, r.m.State())
+	assert.InDelta(t, 3, mem.saves, 1, "one attempt a minute")
+	assert.EqualValues(t, mem.saves, r.m.Counters().MemoryErrors)
+	warnings := 0
+	for _, e := range r.m.Log().Entries() {
+		if strings.Contains(e.Message, "saving non-volatile memory") {
+			warnings++
+		}
+	}
+	assert.Equal(t, 1, warnings)
+}

@@ -336,6 +336,11 @@ func (s *System) buildUnit(cfg Config, index int, open func(canbus.Spec, string,
 			mcfg.Serial = fmt.Sprintf("%08d", 17380001+index)
 		}
 		mcfg.Memory = cfg.Memory
+		if index > 0 {
+			// Each master its own record in a shared store; the first keeps the one a single
+			// master uses, so that a system can grow without losing it.
+			mcfg.MemoryRecord = fmt.Sprintf("%s-%d", master.DefaultMemoryRecord, index+1)
+		}
 		mcfg.External = cfg.External
 		if cfg.Master != nil {
 			cfg.Master(index, &mcfg)

@@ -171,7 +171,6 @@ func TestBadInputEverywhere(t *testing.T) {
 		{name: "run instance off the grid", args: []string{"run", "--battery-instance", "33"}, want: []string{"--battery-instance 33", "steps of 32"}},
 		{name: "run too many masters", args: []string{"run", "--masters", "5"}, want: []string{"--masters 5", "1 to 4"}},
 		{name: "run masters on a shared bus", args: []string{"run", "--masters", "2", "--battery-bus", udp}, want: []string{"--masters 2", "in-memory battery bus"}},
-		{name: "run masters share a state dir", args: []string{"run", "--masters", "2", "--state-dir", "{out}/state"}, want: []string{"--state-dir with --masters 2"}},
 		{name: "run combined before 1.18", args: []string{"run", "--combined", "--firmware", "1.17"}, want: []string{"--combined", "1.18-01"}},
 		{name: "run unknown identity", args: []string{"run", "--identity", "acme"}, want: []string{`--identity "acme"`, "lynx-ion or master-lv"}},
 		{name: "run Master LV before 1.35", args: []string{"run", "--identity", "master-lv", "--firmware", "1.34"}, want: []string{"--identity master-lv", "1.35-02"}},

@@ -48,7 +48,14 @@ func TestCrashSafety(t *testing.T) {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), childEnv+"="+strings.Join([]string{"run", "--state-dir", dir, "--speed", "max",
 			"--duration", "24h", "--epoch", "2024-09-09T12:00:00Z"}, "\n"))
+		before := modTime(dir)
 		require.NoError(t, cmd.Start())
+		// A machine this loaded may start the child slowly: the random moment counts from its
+		// first write of this run (or a few seconds), so that every kill falls among writes.
+		deadline := time.Now().Add(5 * time.Second)
+		for modTime(dir).Equal(before) && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
 		time.Sleep(time.Duration(minDelay+rng.IntN(spread)) * time.Millisecond)
 		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 		_ = cmd.Wait()
@@ -76,8 +83,17 @@ func TestCrashSafety(t *testing.T) {
 		left, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
 		require.Empty(t, left, "kill %d", i)
 	}
-	assert.Greater(t, written, kills/4, "the memory was written between most kills")
+	assert.Greater(t, written, kills/2, "the memory was written between most kills")
 	b, err := os.ReadFile(filepath.Join(dir, "master.json"))
 	require.NoError(t, err)
 	assert.True(t, json.Valid(b))
+}
+
+// modTime is when the master's record in dir was last replaced (zero before the first write).
+func modTime(dir string) time.Time {
+	fi, err := os.Stat(filepath.Join(dir, "master.json"))
+	if err != nil {
+		return time.Time{}
+	}
+	return fi.ModTime()
 }

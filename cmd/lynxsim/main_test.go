@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lynxsim/lynxsim/canbus"
+	"github.com/lynxsim/lynxsim/nvm"
 )
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -192,4 +193,32 @@ func TestRunStateDir(t *testing.T) {
 	assert.NotContains(t, out, "SOC       60.00 %", "the first run's discharge is remembered")
 	// 100 A for 10 minutes from 560 Ah at 60 %: about 57 %, as last saved (every minute).
 	assert.Contains(t, out, "SOC       57.")
+}
+
+// The masters of a combined system keep their memories side by side in one state directory,
+// each its own record, and each starts from its own the next time.
+func TestRunMastersKeepTheirOwnMemory(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr := runCLI(t, "run", "--masters", "2", "--state-dir", dir, "--duration", "2m", "--speed", "max")
+	require.Equal(t, 0, code, stderr)
+	store, err := nvm.Open(dir)
+	require.NoError(t, err)
+	// Each record is its own master's: its own batteries announced in its event log.
+	for name, battery := range map[string]string{"master": "HQ174500001", "master-2": "HQ174501001"} {
+		var rec struct {
+			SOCValid bool `json:"soc_valid"`
+			Events   []struct {
+				Message string `json:"message"`
+			} `json:"events"`
+		}
+		require.NoError(t, store.Load(name, &rec), "record %s", name)
+		assert.True(t, rec.SOCValid, "record %s", name)
+		var messages []string
+		for _, e := range rec.Events {
+			messages = append(messages, e.Message)
+		}
+		assert.Contains(t, strings.Join(messages, "\n"), "battery "+battery+" announced", "record %s", name)
+	}
+	code, _, stderr = runCLI(t, "run", "--masters", "2", "--state-dir", dir, "--duration", "30s", "--speed", "max")
+	require.Equal(t, 0, code, stderr)
 }

@@ -182,10 +182,6 @@ func (o runOptions) systemConfig() (scenario.Config, float64, error) {
 	if o.masters < 1 || o.masters > 4 {
 		return cfg, 0, usage("--masters %d: want 1 to 4", o.masters)
 	}
-	if o.stateDir != "" && o.masters > 1 {
-		// Every master would load and save the one record of the directory.
-		return cfg, 0, usage("--state-dir with --masters %d: lynxsim keeps one master's memory; leave --state-dir out, or run one master", o.masters)
-	}
 	if o.masters > 1 && (cfg.BatteryBus.Kind != canbus.KindMem || o.remote) {
 		return cfg, 0, usage("--masters %d: several masters run with their batteries in this process, each on an in-memory battery bus; leave --battery-bus and --remote-batteries out", o.masters)
 	}

@@ -59,8 +59,15 @@ func TestVREGTool(t *testing.T) {
 	}, 10*time.Second, 100*time.Millisecond)
 	assert.Equal(t, "VE_REG_APP_VER (0x0102) = id 0, 0x013800\n", out.String())
 
-	out.Reset()
-	require.NoError(t, vregRun(context.Background(), &out, o, "relay_control", "1"))
+	// From v1.38 writes are refused BUSY while the master is still checking its contactor
+	// (changelog 1.38-06): retry until it has started.
+	var writeErr error
+	require.Eventually(t, func() bool {
+		out.Reset()
+		writeErr = vregRun(context.Background(), &out, o, "relay_control", "1")
+		return writeErr == nil || !strings.Contains(writeErr.Error(), "BUSY")
+	}, 20*time.Second, 200*time.Millisecond)
+	require.NoError(t, writeErr)
 	assert.Contains(t, out.String(), "VE_REG_RELAY_CONTROL")
 	out.Reset()
 	require.NoError(t, vregRun(context.Background(), &out, o, "0x034E", ""))
