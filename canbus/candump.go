@@ -176,7 +176,9 @@ func cdAppendFrame(dst []byte, f can.Frame) []byte {
 // rejects, with an error naming the problem, CAN FD frames ("##"), the
 // len8_dlc suffix ("_"), 11-bit ids above 0x7FF, ids that are neither 3 nor
 // 8 hex digits, odd data digit counts, more than 8 data bytes, error frames
-// that are remote or do not carry 8 bytes, and any trailing text.
+// that are remote or do not carry 8 bytes, any trailing text, and a record
+// whose line, as AppendRecord writes it, would exceed the 4096 bytes
+// LogReader reads (an interface name of thousands of bytes).
 //
 // The only allocation on success is the Interface string, and not even that
 // for common names such as "vcan0" or "can0".
@@ -205,6 +207,7 @@ var (
 	cdErrErrRemote     = errors.New("bad error frame: error frames cannot be remote frames")
 	cdErrErrLen        = errors.New("bad error frame: want exactly 8 data bytes (CAN_ERR_DLC)")
 	cdErrLineTooLong   = fmt.Errorf("line too long: more than %d bytes", cdMaxLineLen)
+	cdErrRecordTooLong = fmt.Errorf("record too long: written back with its seconds padded to 10 digits, its line would exceed %d bytes", cdMaxLineLen)
 )
 
 // cdParseRecord is ParseRecord with a hint: if the interface name equals
@@ -257,9 +260,18 @@ func cdParseRecord(line []byte, prevIface string) (Record, error) {
 	if err != nil {
 		return r, err
 	}
+	// The canonical line is at most cdTimePad bytes longer than this one (the seconds padded to
+	// 10 digits; every other rewrite shortens), so only long lines need the exact length.
+	if len(line) > cdMaxLineLen-cdTimePad && cdLineLen(r.Time, len(iface), r.Frame) > cdMaxLineLen {
+		return Record{}, cdErrRecordTooLong
+	}
 	r.Interface = cdInternIface(iface, prevIface)
 	return r, nil
 }
+
+// cdTimePad is how much longer AppendRecord can make a line than the one parsed: the seconds
+// "1" become "0000000001".
+const cdTimePad = 9
 
 // cdParseTime parses "SECONDS.MICROSECONDS" (without the parentheses).
 // candump.c prints "%010llu.%06llu"; older logs and hand-written fixtures
@@ -461,6 +473,11 @@ func cdCheckRecord(r Record) error {
 	if f.Length > can.MaxDataLength {
 		return fmt.Errorf("candump: frame length %d exceeds 8", f.Length)
 	}
+	// The reader refuses lines above cdMaxLineLen; AppendRecord pads the seconds to 10 digits,
+	// so a record read from a shorter line can need a longer one.
+	if n := cdLineLen(r.Time, len(r.Interface), f); n > cdMaxLineLen {
+		return fmt.Errorf("candump: the line would be %d bytes, more than %d (interface name of %d bytes)", n, cdMaxLineLen, len(r.Interface))
+	}
 	if IsErrorFrame(f) {
 		switch {
 		case f.ID&^(ErrFlag|cdErrMask) != 0:
@@ -479,6 +496,29 @@ func cdCheckRecord(r Record) error {
 		return fmt.Errorf("candump: 11-bit id 0x%X exceeds 0x7FF", f.ID)
 	}
 	return nil
+}
+
+// cdLineLen is the length of the line AppendRecord writes for a record of time t, an interface
+// name of ifaceLen bytes and frame f, without the '\n', for a time not before 1970 and a Length
+// of at most 8.
+func cdLineLen(t time.Time, ifaceLen int, f can.Frame) int {
+	secs := 1
+	for v := t.Unix(); v >= 10; v /= 10 {
+		secs++
+	}
+	n := len("(") + max(secs, 10) + len(".000000) ") + ifaceLen + len(" ") + 3 + len("#")
+	if IsErrorFrame(f) || f.IsExtended {
+		n += 5 // 8 id digits, not 3
+	}
+	switch {
+	case !f.IsRemote:
+		n += 2 * int(f.Length)
+	case f.Length > 0:
+		n += len("R0")
+	default:
+		n += len("R")
+	}
+	return n
 }
 
 // LineError describes a log line that could not be parsed. LogReader
@@ -574,11 +614,13 @@ func (r *LogReader) Next() (Record, error) {
 		r.line++
 		b = bytes.TrimSuffix(b, []byte{'\n'})
 		b = bytes.TrimSuffix(b, []byte{'\r'})
-		if len(bytes.Trim(b, " \t")) == 0 {
-			continue
-		}
+		// Length first, as for the lines that overflow the buffer above: a line longer than
+		// cdMaxLineLen is an error whatever it holds, blanks included.
 		if len(b) > cdMaxLineLen {
 			return Record{}, &LineError{Line: r.line, Text: string(b), Err: cdErrLineTooLong}
+		}
+		if len(bytes.Trim(b, " \t")) == 0 {
+			continue
 		}
 		rec, perr := cdParseRecord(b, r.iface)
 		if perr != nil {
@@ -608,7 +650,8 @@ func NewLogWriter(w io.Writer) *LogWriter {
 
 // Write appends r to the log. It first checks that r can be written so that
 // it reads back unchanged (non-empty interface name without spaces, time not
-// before 1970, ids and lengths in range, error frames with 8 bytes) and
+// before 1970, ids and lengths in range, error frames with 8 bytes, a line of
+// at most 4096 bytes) and
 // returns an error without writing anything if not: a log that canplayer
 // misreads is worse than a refused record. Time is truncated to microseconds.
 func (w *LogWriter) Write(r Record) error {

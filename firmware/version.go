@@ -165,10 +165,15 @@ func fromBCD(b uint8) (uint8, bool) {
 }
 
 // MarshalText gives "v1.38", and an empty text for the zero Version so that JSON fields tagged
-// omitzero disappear and others stay round-trippable.
+// omitzero disappear and others stay round-trippable. A minor number above 99 (a Version no
+// parser returns, built in code) has no text that UnmarshalText reads back: it is an error rather
+// than a text that fails later.
 func (v Version) MarshalText() ([]byte, error) {
-	if v.IsZero() {
+	switch {
+	case v.IsZero():
 		return []byte{}, nil
+	case v.Minor > appVerMinorMax:
+		return nil, fmt.Errorf("firmware: %v has no text form: the minor number is two digits, 0 to 99", v)
 	}
 	return []byte(v.String()), nil
 }

@@ -125,6 +125,11 @@ func (s *Store) Load(name string, v any) error {
 	if err := dec.Decode(&env); err != nil {
 		return corrupt("not a record: " + err.Error())
 	}
+	// Save writes one envelope and a newline: anything else after it is damage (a write torn
+	// into another file's bytes, a second record appended), not something to ignore.
+	if rest := data[dec.InputOffset():]; len(bytes.TrimSpace(rest)) != 0 {
+		return corrupt(fmt.Sprintf("%d bytes after the record", len(rest)))
+	}
 	switch {
 	case env.Magic != magic:
 		return corrupt("not a lynxsim record")

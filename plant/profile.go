@@ -112,7 +112,13 @@ func (p points) At(t time.Duration) float64 {
 	}
 	a, b := p.pts[i-1], p.pts[i] // a.At ≤ t < b.At
 	f := float64(t-a.At) / float64(b.At-a.At)
-	return a.Value + f*(b.Value-a.Value)
+	v := a.Value + f*(b.Value-a.Value)
+	if math.IsInf(b.Value-a.Value, 0) {
+		// Finite values far apart (±1e308): the difference overflows, and 0×Inf is NaN.
+		v = a.Value*(1-f) + b.Value*f
+	}
+	// Rounding must not take the line past its ends.
+	return math.Max(math.Min(a.Value, b.Value), math.Min(math.Max(a.Value, b.Value), v))
 }
 
 // CSVError is a malformed line of a profile's CSV file.
@@ -171,7 +177,7 @@ func ReadCSV(r io.Reader, name string, shape Shape) (Profile, error) {
 		if err != nil {
 			return nil, &CSVError{Name: name, Line: line, Err: fmt.Errorf("value %q: not a number", rec[1])}
 		}
-		p := Point{At: time.Duration(math.Round(secs * float64(time.Second))), Value: v}
+		p := Point{At: toDuration(secs), Value: v}
 		previous := time.Duration(0)
 		if len(pts) > 0 {
 			previous = pts[len(pts)-1].At
@@ -188,6 +194,17 @@ func ReadCSV(r io.Reader, name string, shape Shape) (Profile, error) {
 		return nil, fmt.Errorf("plant: %s: no rows after the header", name)
 	}
 	return NewProfile(shape, pts...)
+}
+
+// toDuration converts seconds from 0 to maxSeconds to a Duration, to the nearest nanosecond. The
+// top of the range rounds to 2^63 ns, one more than a Duration holds, and converting that is
+// implementation-defined (math.MinInt64 on amd64, a time before zero): it saturates instead.
+func toDuration(secs float64) time.Duration {
+	ns := math.Round(secs * float64(time.Second))
+	if ns >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return time.Duration(ns)
 }
 
 // LoadCSV reads a profile of shape from the CSV file at path (see ReadCSV).

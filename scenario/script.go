@@ -344,8 +344,9 @@ func parseTopology(s string) (series, parallel int, err error) {
 			return 0, 0, fmt.Errorf("%q: want series×parallel such as 2s2p", s)
 		}
 	}
-	if series*parallel > 64 {
-		return 0, 0, fmt.Errorf("%s is %d batteries: the battery bus addresses at most 64", s, series*parallel)
+	// Each factor first: the product of two large ones overflows (2^32 × 2^32 is 0).
+	if series > 64 || parallel > 64 || series*parallel > 64 {
+		return 0, 0, fmt.Errorf("%s is more than 64 batteries: the battery bus addresses at most 64", s)
 	}
 	return series, parallel, nil
 }
@@ -580,6 +581,9 @@ func (p *parser) parseTimeline(text string, w []string) error {
 	if err != nil || at < 0 {
 		return p.errorf("at %q: want a time such as 0s, 90s or 1h30m", w[1])
 	}
+	if at > maxTimelineTime {
+		return p.errorf("at %q: the timeline goes up to %v", w[1], maxTimelineTime)
+	}
 	if at < p.lastAt {
 		return p.errorf("at %v comes before the previous line's %v: keep the timeline in order", at, p.lastAt)
 	}
@@ -616,6 +620,9 @@ func (p *parser) parseTimeline(text string, w []string) error {
 		if err != nil {
 			return p.errorf("%v", err)
 		}
+		if e.Window > maxTimelineTime {
+			return p.errorf("a window of %v: at most %v", e.Window, maxTimelineTime)
+		}
 		st.Expect = e
 	} else {
 		a, err := parseAction(w, filepath.Dir(p.s.File))
@@ -627,6 +634,12 @@ func (p *parser) parseTimeline(text string, w []string) error {
 	p.s.Steps = append(p.s.Steps, st)
 	return nil
 }
+
+// maxTimelineTime bounds the times of the timeline and the windows of expectations: ample for a
+// simulation (eleven years), and far enough below the largest time.Duration (2562047h) that a
+// line's time plus its window plus the minute of the default duration cannot overflow into a
+// negative duration.
+const maxTimelineTime = 100000 * time.Hour
 
 func (p *parser) finish() (*Script, error) {
 	s := p.s

@@ -31,7 +31,7 @@ func AppendText(dst []byte, m *Message) []byte {
 	dst = append(dst, ':')
 	if m.Err != "" {
 		dst = append(dst, " ("...)
-		dst = append(dst, m.Err...)
+		dst = appendTextValue(dst, m.Err)
 		dst = append(dst, ") data="...)
 		return appendHexBytes(dst, m.Data)
 	}
@@ -45,7 +45,7 @@ func AppendText(dst []byte, m *Message) []byte {
 			dst = append(dst, "n/a"...)
 			continue
 		case f.Text != "":
-			dst = append(dst, f.Text...)
+			dst = appendTextValue(dst, f.Text)
 			continue
 		}
 		dst = appendNumber(dst, f.Value)
@@ -124,6 +124,36 @@ func appendTime(dst []byte, m *Message) []byte {
 		dst = append(dst, byte('0'+frac/div%10))
 	}
 	return append(dst, ')')
+}
+
+// appendTextValue appends a text field as it is when it is printable on one line, and else
+// Go-quoted ("Lynx\nIon"): strings from the wire (model ids, serial numbers) may hold newlines,
+// terminal escapes or bytes that are not UTF-8, and one message must stay one line.
+func appendTextValue(dst []byte, s string) []byte {
+	if printable(s) {
+		return append(dst, s...)
+	}
+	return strconv.AppendQuote(dst, s)
+}
+
+// printable reports whether s is valid UTF-8 without control characters (C0, DEL, C1).
+func printable(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7F {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || (r >= 0x80 && r < 0xA0) {
+			return false
+		}
+		i += size
+	}
+	return true
 }
 
 // appendNumber writes the shortest decimal that reads back as v, so that 25.88 stays 25.88.

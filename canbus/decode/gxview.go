@@ -41,9 +41,12 @@ type PathValue struct {
 	At    time.Time
 }
 
-// String renders the value as a GX would list it.
+// String renders the value as a GX would list it; a text that does not print on one line (a
+// model id from the wire with a newline or a terminal escape) is Go-quoted.
 func (p PathValue) String() string {
 	switch {
+	case p.Text != "" && !printable(p.Text):
+		return strconv.Quote(p.Text)
 	case p.Text != "":
 		return p.Text
 	case math.IsNaN(p.Value):

@@ -31,19 +31,27 @@ func (s *fastState) for_(iface string) *n2k.Reassembler {
 	return r
 }
 
-// FastStats returns the fast-packet reassembly counters summed over the interfaces.
+// FastStats returns the fast-packet reassembly counters summed over the interfaces: every
+// counter, so that both ledgers of n2k.ReassemblerStats balance for the sum too.
 func (d *Decoder) FastStats() n2k.ReassemblerStats {
 	var sum n2k.ReassemblerStats
 	for _, r := range d.fast.reasm {
 		st := r.Stats()
 		sum.Frames += st.Frames
+		sum.Ignored += st.Ignored
+		sum.BadLength += st.BadLength
+		sum.Oversize += st.Oversize
+		sum.Repeated += st.Repeated
+		sum.Orphans += st.Orphans
+		sum.Accepted += st.Accepted
+		sum.Started += st.Started
 		sum.Completed += st.Completed
 		sum.LostFrame += st.LostFrame
 		sum.OutOfOrder += st.OutOfOrder
 		sum.SequenceChange += st.SequenceChange
 		sum.Timeout += st.Timeout
-		sum.Oversize += st.Oversize
-		sum.BadLength += st.BadLength
+		sum.Evicted += st.Evicted
+		sum.InProgress += st.InProgress
 	}
 	return sum
 }

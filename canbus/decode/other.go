@@ -103,16 +103,27 @@ var errorClasses = [...]string{
 	"transceiver", "no-ack", "bus-off", "bus-error", "restarted",
 }
 
-// decodeErrorFrame names the error classes set in an error frame.
+// decodeErrorFrame names the error classes set in an error frame: one "class" field, the names
+// joined by ',' (a field name once per message, so that the JSON object has no duplicate key),
+// its value the class bits named.
 func decodeErrorFrame(m *Message, f can.Frame) {
 	m.Protocol = ProtoErrorFrame
 	m.Name = "Error Frame"
 	m.Data = append(m.Data, payload(f)...)
 	class := f.ID &^ canbus.ErrFlag
+	var names string
+	var bits uint32
 	for bit, name := range errorClasses {
 		if class&(1<<bit) != 0 {
-			m.addText("class", name, float64(uint32(1)<<bit))
+			if names != "" {
+				names += ","
+			}
+			names += name
+			bits |= 1 << bit
 		}
+	}
+	if names != "" {
+		m.addText("class", names, float64(bits))
 	}
 	m.add("controller", float64(f.Data[1]), "")
 	m.add("protocol", float64(f.Data[2]), "")

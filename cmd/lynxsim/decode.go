@@ -136,6 +136,6 @@ func decodeLog(in io.Reader, name string, out, stderr io.Writer, asJSON bool) er
 	st := d.Stats()
 	fs := d.FastStats()
 	fmt.Fprintf(stderr, "lynxsim: %s: %d frames, %d messages (%d not decoded), %d error frames, %d bad lines skipped; fast packets: %d completed, %d dropped\n",
-		name, st.Frames, st.Messages, st.Undecoded, st.ErrorFrames, bad, fs.Completed, fs.LostFrame+fs.OutOfOrder+fs.SequenceChange+fs.Timeout+fs.Oversize+fs.BadLength)
+		name, st.Frames, st.Messages, st.Undecoded, st.ErrorFrames, bad, fs.Completed, fs.LostFrame+fs.OutOfOrder+fs.SequenceChange+fs.Timeout+fs.Evicted+fs.Oversize+fs.BadLength)
 	return nil
 }
