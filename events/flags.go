@@ -156,11 +156,16 @@ func (s FlagSet) String() string {
 
 // Mask clears the bits that firmware v does not have, so a master can compute every flag and
 // send only what its version would.
-func (s FlagSet) Mask(v firmware.Version) FlagSet {
+func (s FlagSet) Mask(v firmware.Version) FlagSet { return s & FlagsOf(v) }
+
+// FlagsOf is the set of every bit firmware v has: Mask's mask, for a master to keep rather than
+// work out every step.
+func FlagsOf(v firmware.Version) FlagSet {
+	all := ^FlagSet(0)
 	for _, info := range flagTable {
 		if !info.Since.IsZero() && v.Before(info.Since) {
-			s = s.Without(info.Bit)
+			all = all.Without(info.Bit)
 		}
 	}
-	return s
+	return all
 }

@@ -349,5 +349,5 @@ func (m *Master) updateFlags() {
 		f = f.Set(events.FlagDischarged, e.ok && m.atdCells.off)
 		f = f.Set(events.FlagAlmostDischarged, m.socKnown && m.socPct <= m.cfg.DischargeWarningSOCPercent)
 	}
-	m.flags = f.Mask(m.cfg.Firmware.Version())
+	m.flags = f & m.versionFlags
 }

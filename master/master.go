@@ -279,33 +279,35 @@ type Master struct {
 	// broadcastsLiveSettings is Has("1.34-06"), asked for every register the VE.Can face
 	// broadcasts: the firmware does not change while the master runs.
 	broadcastsLiveSettings bool
-	socPct                 float64
-	socKnown               bool
-	flags                  events.FlagSet
-	limits                 Limits
-	face                   *veFace
-	bmsOut                 bmsOut
-	counters               Counters
-	lastShunt              float64
-	history                history
-	daily                  daily
-	update                 update
-	combined               combined
-	ttgAvgAmps             float64
-	ttgAvgKnown            bool
-	opening                opening
-	diag                   []diagState
-	diagOn                 []bool // the rows of the table this firmware has
-	diagFlags              events.FlagSet
-	rejectedSeen           uint64           // BatteryFramesRejected as the protection table last saw it
-	deferredFail           events.ErrorCode // a fail-safe found while pre-charging, before v1.25
-	lastAllowedStep        time.Duration
-	atcCells               allowedByCells
-	atdCells               allowedByCells
-	blockCharge            bool
-	blockDischarge         bool
-	locked                 bool // safety lock (#40): only Unlock ends it
-	medianBuf              []float64
+	// versionFlags is every flag bit the firmware has (events.FlagsOf).
+	versionFlags    events.FlagSet
+	socPct          float64
+	socKnown        bool
+	flags           events.FlagSet
+	limits          Limits
+	face            *veFace
+	bmsOut          bmsOut
+	counters        Counters
+	lastShunt       float64
+	history         history
+	daily           daily
+	update          update
+	combined        combined
+	ttgAvgAmps      float64
+	ttgAvgKnown     bool
+	opening         opening
+	diag            []diagState
+	diagOn          []bool // the rows of the table this firmware has
+	diagFlags       events.FlagSet
+	rejectedSeen    uint64           // BatteryFramesRejected as the protection table last saw it
+	deferredFail    events.ErrorCode // a fail-safe found while pre-charging, before v1.25
+	lastAllowedStep time.Duration
+	atcCells        allowedByCells
+	atdCells        allowedByCells
+	blockCharge     bool
+	blockDischarge  bool
+	locked          bool // safety lock (#40): only Unlock ends it
+	medianBuf       []float64
 
 	strategyAtStart    uint8 // the strategy as read at the last start (before v1.23)
 	volatileStrategy   int   // a strategy written over VE.Can before v1.26, not stored; -1: none
@@ -391,6 +393,7 @@ func New(cfg Config, hw Hardware, batteryBus, veCan canbus.Bus) (*Master, error)
 	m.idleSince = -1
 	m.extStale, m.terminalsStale = true, true
 	m.broadcastsLiveSettings = m.cfg.Firmware.Has("1.34-06")
+	m.versionFlags = events.FlagsOf(m.cfg.Firmware.Version())
 	m.openCheckAt = -1
 	m.volatileStrategy = -1
 	m.combined.runningSince = -1

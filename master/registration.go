@@ -25,6 +25,10 @@ type registration struct {
 	heartbeatSeq  uint8
 	conflicts     int  // registrations restarted because two batteries shared an address
 	verifying     bool // the identity check of start-up was asked for (from v1.38)
+	// smallestAh is the smallest capacity among batteries while smallestOf is len(batteries):
+	// bankAh is asked many times a step, the batteries change only by registration.
+	smallestAh uint16
+	smallestOf int
 }
 
 // announced is what a battery says of itself while unassigned: its Announce and its Describe.
@@ -87,11 +91,14 @@ func (r *registration) bankAh(series int) float64 {
 	if len(r.batteries) == 0 {
 		return 0
 	}
-	smallest := r.batteries[0].announce.CapacityAh
-	for _, b := range r.batteries {
-		smallest = min(smallest, b.announce.CapacityAh)
+	if r.smallestOf != len(r.batteries) {
+		r.smallestAh = r.batteries[0].announce.CapacityAh
+		for _, b := range r.batteries {
+			r.smallestAh = min(r.smallestAh, b.announce.CapacityAh)
+		}
+		r.smallestOf = len(r.batteries)
 	}
-	return float64(smallest) * float64(len(r.batteries)/series)
+	return float64(r.smallestAh) * float64(len(r.batteries)/series)
 }
 
 // detailFrames is how many CellVoltages and Temperatures frames the bank sends per round.
