@@ -89,7 +89,18 @@ func New(t Type, serial uint32, socPercent, ambientCelsius float64, bus canbus.B
 	b := &Battery{mod: mod, bus: bus, address: batbus.Unassigned, detailPeriod: batbus.CellVoltagesPeriod, fan: batbus.FanAuto}
 	b.nameplate = batbus.Nameplate{Prefix: prefixOf(t), Serial: serial, Product: t.ProductID}
 	b.nextAnnounce = batbus.AnnounceOffset(serial)
+	// The battery hears only the master's messages and other batteries' announcements: a
+	// controller filter where the transport has one, so that a bank's reports are not handed to
+	// every battery (receive checks anyway).
+	canbus.SetFilters(bus, batteryFilters...)
 	return b, nil
+}
+
+// batteryFilters accept the master's messages (codes 0x00–0x07: Assign, Release, Command,
+// Heartbeat, UpdateData) and Announce, whatever the address byte.
+var batteryFilters = []canbus.Filter{
+	{ID: batbus.ID(0, 0), Mask: 0x1FFF_F800},
+	{ID: batbus.ID(batbus.MsgAnnounce, 0), Mask: 0x1FFF_FF00},
 }
 
 func prefixOf(t Type) [2]byte {

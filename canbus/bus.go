@@ -33,6 +33,7 @@ type Stats struct {
 	Received    uint64 // frames handed to the node, error frames included
 	ErrorFrames uint64 // error frames among Received
 	Dropped     uint64 // frames lost because a queue was full or the transport failed
+	Filtered    uint64 // frames the attachment's acceptance filters kept from the node (Filterable)
 	Reconnects  uint64 // times a failed transport was opened again (SocketCAN)
 }
 

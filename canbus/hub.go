@@ -111,6 +111,10 @@ func (h *Hub) Deliver() {
 			if p == pf.from || p.closed {
 				continue
 			}
+			if !accepts(p.filters, pf.frame) {
+				p.stats.Filtered++
+				continue
+			}
 			p.inbox = append(p.inbox, pf.frame)
 		}
 	}
@@ -158,6 +162,7 @@ func (h *Hub) Load(elapsed time.Duration) float64 {
 type hubPort struct {
 	hub        *Hub
 	inbox      []can.Frame
+	filters    []Filter
 	stats      Stats
 	listenOnly bool
 	closed     bool
@@ -191,6 +196,9 @@ func (p *hubPort) Receive(buf []can.Frame) []can.Frame {
 }
 
 func (p *hubPort) Stats() Stats { return p.stats }
+
+// SetFilters sets the attachment's acceptance filters (Filterable).
+func (p *hubPort) SetFilters(filters ...Filter) { p.filters = append(p.filters[:0], filters...) }
 
 func (p *hubPort) Close() error {
 	p.closed = true

@@ -32,13 +32,14 @@ type netBus struct {
 	// loops every datagram back to its sender, while a raw CAN socket does not.
 	echo *echoFilter
 
-	mu     sync.Mutex
-	inbox  []can.Frame
-	stats  Stats
-	err    error // the transport's failure; nil while it works (again, after a reconnect)
-	closed bool
-	done   chan struct{}
-	wg     sync.WaitGroup
+	mu      sync.Mutex
+	filters []Filter // acceptance filters, applied in software as frames arrive
+	inbox   []can.Frame
+	stats   Stats
+	err     error // the transport's failure; nil while it works (again, after a reconnect)
+	closed  bool
+	done    chan struct{}
+	wg      sync.WaitGroup
 }
 
 // redialPeriod is how often a failed SocketCAN attachment tries to open its interface again.
@@ -132,6 +133,11 @@ func (b *netBus) receive(conn net.Conn) error {
 			}
 		}
 		b.mu.Lock()
+		if !accepts(b.filters, f) {
+			b.stats.Filtered++
+			b.mu.Unlock()
+			continue
+		}
 		if len(b.inbox) >= queueFrames {
 			b.stats.Dropped++
 		} else {
@@ -226,6 +232,13 @@ func (b *netBus) Receive(buf []can.Frame) []can.Frame {
 	buf = append(buf, b.inbox...)
 	b.inbox = b.inbox[:0]
 	return buf
+}
+
+// SetFilters sets the attachment's acceptance filters (Filterable).
+func (b *netBus) SetFilters(filters ...Filter) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.filters = append(b.filters[:0], filters...)
 }
 
 func (b *netBus) Stats() Stats {

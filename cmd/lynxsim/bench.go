@@ -158,8 +158,11 @@ func writeLoadTable(out io.Writer, rs []scenario.LoadResult) error {
 	}
 	received := func(b scenario.BusLoad) string {
 		verdict := "yes"
-		if b.Received != b.Delivered*uint64(b.Ports-1) {
+		if b.Received+b.Filtered != b.Delivered*uint64(b.Ports-1) {
 			verdict = "NO"
+		}
+		if b.Filtered > 0 {
+			return fmt.Sprintf("%s (%d + %d filtered = %d × %d)", verdict, b.Received, b.Filtered, b.Delivered, b.Ports-1)
 		}
 		return fmt.Sprintf("%s (%d = %d × %d)", verdict, b.Received, b.Delivered, b.Ports-1)
 	}
@@ -178,7 +181,7 @@ func writeLoadTable(out io.Writer, rs []scenario.LoadResult) error {
 		{"VE.Can frames offered / delivered", func(r scenario.LoadResult) string { return frames(r.VECan) }},
 		{"  received by every other port", func(r scenario.LoadResult) string { return received(r.VECan) }},
 		{"battery-bus frames offered / delivered", func(r scenario.LoadResult) string { return frames(r.BatBus) }},
-		{"  received by every other port", func(r scenario.LoadResult) string { return received(r.BatBus) }},
+		{"  received or filtered by every other port", func(r scenario.LoadResult) string { return received(r.BatBus) }},
 		{"battery-bus load", func(r scenario.LoadResult) string { return pct(r.BatBus.Load) }},
 		{"frames dropped (every port, both buses)", func(r scenario.LoadResult) string {
 			return fmt.Sprint(r.VECan.Dropped + r.BatBus.Dropped)
