@@ -279,6 +279,12 @@ type Master struct {
 	// broadcastsLiveSettings is Has("1.34-06"), asked for every register the VE.Can face
 	// broadcasts: the firmware does not change while the master runs.
 	broadcastsLiveSettings bool
+	// batteryInputs counts the steps in which anything the batteries report could have changed
+	// (frames arrived, registration restarted): with protectSeen, it lets protect skip its
+	// checks in a step where none of their inputs moved.
+	batteryInputs uint64
+	protectSeen   protectInputs
+	diagResult    []bool // each protection row's last check
 	// versionFlags is every flag bit the firmware has (events.FlagsOf).
 	versionFlags    events.FlagSet
 	socPct          float64

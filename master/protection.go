@@ -262,6 +262,29 @@ var diagnoses = []diagnosis{
 		}},
 }
 
+// protectInputs is everything the protection table's checks read, but the batteries' reports
+// (counted by Master.batteryInputs) and the configuration: when it is the same as at the last
+// step, so is every check's result, and protect only moves the rows' timers.
+type protectInputs struct {
+	batteryInputs               uint64
+	shuntAmps, batteryVolts     float64
+	chargeLimit, dischargeLimit float64
+	ratedAmps                   float64
+	rejected, rejectedSeen      uint64
+	assigned, recovering        bool
+}
+
+func (m *Master) protectInputsNow() protectInputs {
+	return protectInputs{
+		batteryInputs: m.batteryInputs,
+		shuntAmps:     m.hw.ShuntAmps(), batteryVolts: m.hw.BatteryVolts(),
+		chargeLimit: m.limits.ChargeAmps.Value, dischargeLimit: m.limits.DischargeAmps.Value,
+		ratedAmps: m.ratedAmps(),
+		rejected:  m.counters.BatteryFramesRejected, rejectedSeen: m.rejectedSeen,
+		assigned: m.reg.assigned, recovering: m.recovery.active,
+	}
+}
+
 type diagState struct {
 	active       bool
 	since, clear time.Duration // condition first seen / first gone
@@ -325,6 +348,14 @@ func (m *Master) protect() {
 		}
 	}
 	l := m.limitsFor()
+	// The checks are functions of their inputs: evaluated again only when one moved (a NaN
+	// reading never compares equal, so it is always evaluated).
+	in := m.protectInputsNow()
+	evaluate := m.diagResult == nil || in != m.protectSeen
+	if m.diagResult == nil {
+		m.diagResult = make([]bool, len(diagnoses))
+	}
+	m.protectSeen = in
 	m.blockCharge, m.blockDischarge, m.diagFlags = false, false, 0
 	for i := range diagnoses {
 		d, s := &diagnoses[i], &m.diag[i]
@@ -334,7 +365,10 @@ func (m *Master) protect() {
 		if m.recovery.active && d.code == events.ErrUnderVoltage {
 			continue // the start-up recovery of changelog 1.09-01 decides instead
 		}
-		on := d.check(m, l)
+		if evaluate {
+			m.diagResult[i] = d.check(m, l)
+		}
+		on := m.diagResult[i]
 		switch {
 		case on && !s.seen:
 			s.seen, s.since, s.gone = true, m.now, false

@@ -112,6 +112,9 @@ func (r *registration) detailFrames() int {
 
 func (m *Master) receiveBatteryBus() {
 	m.rx = m.batBus.Receive(m.rx[:0])
+	if len(m.rx) > 0 {
+		m.batteryInputs++
+	}
 	for _, f := range m.rx {
 		msg, addr, ok := batbus.Split(f)
 		if !ok {
@@ -305,6 +308,7 @@ func (m *Master) restartRegistration(reason batbus.ReleaseReason) {
 	m.send(m.batBus, batbus.Release{To: batbus.Broadcast, Reason: reason}.Frame())
 	conflicts, seq := m.reg.conflicts, m.reg.heartbeatSeq
 	m.reg = registration{conflicts: conflicts, heartbeatSeq: seq, nextHeartbeat: m.now}
+	m.batteryInputs++
 	m.extStale, m.terminalsStale = true, true
 	m.initPhase = events.StateWaitBoot
 	m.stateSince = m.now
