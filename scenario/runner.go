@@ -498,29 +498,27 @@ func formatAt(d time.Duration) string { return d.String() }
 // master's DVCC limits and allowed-to-charge/-discharge as the runner last read them (a step
 // late, as a GX is always later than that).
 func (r *run) setCharger(p plant.Profile) {
-	if !r.script.Plant.DVCC {
-		r.sys.SetCharger(p)
-		return
+	if r.script.Plant.DVCC {
+		p = limited(p, &r.allowCharge, &r.ccl)
 	}
-	r.sys.SetCharger(plant.ProfileFunc(func(t time.Duration) float64 {
-		if !r.allowCharge || !(r.ccl > 0) {
-			return 0
-		}
-		return math.Min(p.At(t), r.ccl)
-	}))
+	r.sys.SetCharger(p)
 }
 
 func (r *run) setLoad(p plant.Profile) {
-	if !r.script.Plant.DVCC {
-		r.sys.SetLoad(p)
-		return
+	if r.script.Plant.DVCC {
+		p = limited(p, &r.allowDischarge, &r.dcl)
 	}
-	r.sys.SetLoad(plant.ProfileFunc(func(t time.Duration) float64 {
-		if !r.allowDischarge || !(r.dcl > 0) {
+	r.sys.SetLoad(p)
+}
+
+// limited is p held to *limitAmps while *allowed, nothing otherwise, read at every sample.
+func limited(p plant.Profile, allowed *bool, limitAmps *float64) plant.Profile {
+	return plant.ProfileFunc(func(t time.Duration) float64 {
+		if !*allowed || !(*limitAmps > 0) {
 			return 0
 		}
-		return math.Min(p.At(t), r.dcl)
-	}))
+		return math.Min(p.At(t), *limitAmps)
+	})
 }
 
 func (r *run) gxSend(f can.Frame) error { return r.gx.Send(f) }
