@@ -297,7 +297,7 @@ func (b *Battery) thermostat() {
 		b.tempBuf = b.mod.CellCelsius(b.tempBuf[:0])
 		hottest := math.Inf(-1)
 		for _, c := range b.tempBuf {
-			hottest = math.Max(hottest, c)
+			hottest = max(hottest, c)
 		}
 		switch {
 		case hottest > fanOnCelsius:

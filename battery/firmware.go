@@ -123,7 +123,7 @@ func wire(v, lo, hi float64) float64 {
 	if math.IsNaN(v) {
 		return lo
 	}
-	return math.Max(lo, math.Min(hi, math.Round(v)))
+	return max(lo, min(hi, math.Round(v)))
 }
 
 func (b *Battery) deciCelsius(c float64) int16 {
@@ -149,12 +149,12 @@ func (b *Battery) extremes() batbus.Extremes {
 	b.cellBuf = b.mod.CellVolts(b.cellBuf[:0])
 	lowV, highV := math.Inf(1), math.Inf(-1)
 	for _, v := range b.cellBuf {
-		lowV, highV = math.Min(lowV, v), math.Max(highV, v)
+		lowV, highV = min(lowV, v), max(highV, v)
 	}
 	b.tempBuf = b.mod.CellCelsius(b.tempBuf[:0])
 	lowT, highT := math.Inf(1), math.Inf(-1)
 	for _, c := range b.tempBuf {
-		lowT, highT = math.Min(lowT, c), math.Max(highT, c)
+		lowT, highT = min(lowT, c), max(highT, c)
 	}
 	e := batbus.Extremes{Address: b.address,
 		MinMillivolts: uint16(wire(lowV*1000, 0, 5000)), MaxMillivolts: uint16(wire(highV*1000, 0, 5000)),

@@ -162,7 +162,7 @@ func NewModule(t Type, serial uint32, socPercent, ambientCelsius float64, seed u
 		positive:               terminal{celsius: ambientCelsius},
 		negative:               terminal{celsius: ambientCelsius},
 	}
-	soc := math.Max(0, math.Min(100, socPercent))
+	soc := max(0, min(100, socPercent))
 	for i := range m.cells {
 		c := &m.cells[i]
 		c.healthyAh = t.CapacityAh * (1 + cellSpreadCapacity*spread(seed, serial, i, 1))
@@ -194,7 +194,7 @@ func (m *Module) SpreadSOC(percent float64) error {
 	}
 	for i := range m.cells {
 		c := &m.cells[i]
-		soc := math.Max(0, math.Min(100, c.socPercent()+percent*(offsets[i]-mean)))
+		soc := max(0, min(100, c.socPercent()+percent*(offsets[i]-mean)))
 		c.chargeAh = c.capacityAh * soc / 100
 	}
 	return nil
@@ -522,9 +522,9 @@ func (m *Module) SOCPercent() float64 {
 	m.settle()
 	soc := math.Inf(1)
 	for i := range m.cells {
-		soc = math.Min(soc, m.cells[i].socPercent())
+		soc = min(soc, m.cells[i].socPercent())
 	}
-	return math.Max(0, math.Min(100, soc))
+	return max(0, min(100, soc))
 }
 
 // SOHPercent is the module's state of health: its weakest cell's capacity against the nominal,
@@ -536,9 +536,9 @@ func (m *Module) SOHPercent() (pct float64, ok bool) {
 	}
 	weakest := math.Inf(1)
 	for i := range m.cells {
-		weakest = math.Min(weakest, m.cells[i].capacityAh)
+		weakest = min(weakest, m.cells[i].capacityAh)
 	}
-	return math.Min(100, 100*weakest/m.typ.CapacityAh), true
+	return min(100, 100*weakest/m.typ.CapacityAh), true
 }
 
 // Errors of the actuators.

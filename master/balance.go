@@ -53,7 +53,7 @@ func (m *Master) balanceMask(b *batteryInfo, amps float64) uint32 {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, mv := range b.cellMillivolt[:n] {
 		v := float64(mv) / 1000
-		lo, hi = math.Min(lo, v), math.Max(hi, v)
+		lo, hi = min(lo, v), max(hi, v)
 	}
 	deviation := hi - lo
 	var start bool

@@ -111,8 +111,8 @@ func (m *Master) trackDay(now time.Duration, dtHours, volts, amps, inKWh, outKWh
 		c := (e.minCellCelsius + e.maxCellCelsius) / 2
 		d.celsiusSeconds += c * dtHours * 3600
 		d.seconds += dtHours * 3600
-		today.MinCelsius = math.Min(today.MinCelsius, e.minCellCelsius)
-		today.MaxCelsius = math.Max(today.MaxCelsius, e.maxCellCelsius)
+		today.MinCelsius = min(today.MinCelsius, e.minCellCelsius)
+		today.MaxCelsius = max(today.MaxCelsius, e.maxCellCelsius)
 		if d.seconds > 0 {
 			today.AverageCelsius = d.celsiusSeconds / d.seconds
 		}
@@ -122,11 +122,11 @@ func (m *Master) trackDay(now time.Duration, dtHours, volts, amps, inKWh, outKWh
 	if m.cfg.Firmware.Has("1.34-07") {
 		today.DischargedKWh += outKWh
 	} else {
-		today.DischargedKWh = math.Max(0, d.netOutKWh)
+		today.DischargedKWh = max(0, d.netOutKWh)
 	}
 	if m.cfg.Firmware.Has("1.15-05") {
-		today.MaxChargeAmps = nanMax(today.MaxChargeAmps, math.Max(0, amps))
-		today.MaxDischargeAmps = nanMax(today.MaxDischargeAmps, math.Max(0, -amps))
+		today.MaxChargeAmps = nanMax(today.MaxChargeAmps, max(0, amps))
+		today.MaxDischargeAmps = nanMax(today.MaxDischargeAmps, max(0, -amps))
 		today.MinVolts = nanMin(today.MinVolts, volts)
 		today.MaxVolts = nanMax(today.MaxVolts, volts)
 	}
@@ -140,14 +140,14 @@ func nanMax(a, b float64) float64 {
 	if math.IsNaN(a) {
 		return b
 	}
-	return math.Max(a, b)
+	return max(a, b)
 }
 
 func nanMin(a, b float64) float64 {
 	if math.IsNaN(a) {
 		return b
 	}
-	return math.Min(a, b)
+	return min(a, b)
 }
 
 // DailySummary returns the days of the summary, today first. Days with no temperature have NaN

@@ -64,12 +64,12 @@ func (m *Master) track(now time.Duration) {
 			h.tracking = Tracking{MaxAmps: math.NaN(), MinAmps: math.NaN()}
 		}
 	}
-	h.minVolts, h.maxVolts = math.Min(h.minVolts, v), math.Max(h.maxVolts, v)
+	h.minVolts, h.maxVolts = min(h.minVolts, v), max(h.maxVolts, v)
 	if e.ok {
-		h.minKelvin = math.Min(h.minKelvin, e.minCellCelsius+celsiusToKelvin)
-		h.maxKelvin = math.Max(h.maxKelvin, e.maxCellCelsius+celsiusToKelvin)
-		h.minCellVolts = math.Min(h.minCellVolts, e.minCellVolts)
-		h.maxCellVolts = math.Max(h.maxCellVolts, e.maxCellVolts)
+		h.minKelvin = min(h.minKelvin, e.minCellCelsius+celsiusToKelvin)
+		h.maxKelvin = max(h.maxKelvin, e.maxCellCelsius+celsiusToKelvin)
+		h.minCellVolts = min(h.minCellVolts, e.minCellVolts)
+		h.maxCellVolts = max(h.maxCellVolts, e.maxCellVolts)
 	}
 	// Energy and charge by the trapezoid rule over the step.
 	dt := (now - h.lastTrackedAt).Hours()
@@ -87,7 +87,7 @@ func (m *Master) track(now time.Duration) {
 	h.dischargedKWh += outKWh
 	h.chargedKWh += inKWh
 	m.trackDay(now, dt, v, a, inKWh, outKWh)
-	h.deepestAh = math.Min(h.deepestAh, m.consumedAh())
+	h.deepestAh = min(h.deepestAh, m.consumedAh())
 	h.lastVolts, h.lastAmps, h.lastTrackedAt = v, a, now
 }
 

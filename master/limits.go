@@ -47,14 +47,14 @@ func (m *Master) extremes() extremes {
 			continue
 		}
 		e.ok = true
-		e.minCellVolts = math.Min(e.minCellVolts, float64(b.cells.MinMillivolts)/1000)
-		e.maxCellVolts = math.Max(e.maxCellVolts, float64(b.cells.MaxMillivolts)/1000)
+		e.minCellVolts = min(e.minCellVolts, float64(b.cells.MinMillivolts)/1000)
+		e.maxCellVolts = max(e.maxCellVolts, float64(b.cells.MaxMillivolts)/1000)
 		n := int(b.announce.TemperatureSensors)
 		if !b.tempsHeard || n == 0 {
 			if b.cells.MinDeciCelsius != batbus.NASn16 {
 				e.tempOK = true
-				e.minCellCelsius = math.Min(e.minCellCelsius, float64(b.cells.MinDeciCelsius)/10)
-				e.maxCellCelsius = math.Max(e.maxCellCelsius, float64(b.cells.MaxDeciCelsius)/10)
+				e.minCellCelsius = min(e.minCellCelsius, float64(b.cells.MinDeciCelsius)/10)
+				e.maxCellCelsius = max(e.maxCellCelsius, float64(b.cells.MaxDeciCelsius)/10)
 			}
 			continue
 		}
@@ -69,8 +69,8 @@ func (m *Master) extremes() extremes {
 				continue
 			}
 			e.tempOK = true
-			e.minCellCelsius = math.Min(e.minCellCelsius, c)
-			e.maxCellCelsius = math.Max(e.maxCellCelsius, c)
+			e.minCellCelsius = min(e.minCellCelsius, c)
+			e.maxCellCelsius = max(e.maxCellCelsius, c)
 		}
 	}
 	return e
@@ -151,7 +151,7 @@ func (m *Master) computeLimits() Limits {
 		l.ChargeAmps = Limit{l.ChargeAmps.Value * f, why}
 	}
 	if f, why := m.terminalDerating(); f < 1 {
-		l.ChargeAmps = Limit{math.Min(l.ChargeAmps.Value, l.ChargeAmps.Value*f), why}
+		l.ChargeAmps = Limit{min(l.ChargeAmps.Value, l.ChargeAmps.Value*f), why}
 		l.DischargeAmps = Limit{l.DischargeAmps.Value * f, why}
 	}
 	if !m.cfg.Firmware.Has("1.32-04") {
@@ -248,10 +248,10 @@ func (m *Master) temperatureDerating() (float64, string) {
 	f := 1.0
 	why := ""
 	if x := (l.AlarmHighCelsius - hot) / band; x < f {
-		f, why = math.Max(0, x), "temperature derating (hot)"
+		f, why = max(0, x), "temperature derating (hot)"
 	}
 	if x := (cold - l.AlarmLowChargeCelsius) / band; x < f {
-		f, why = math.Max(0, x), "temperature derating (cold)"
+		f, why = max(0, x), "temperature derating (cold)"
 	}
 	return f, why
 }
@@ -277,7 +277,7 @@ func (m *Master) terminalDerating() (float64, string) {
 	if t <= from {
 		return 1, ""
 	}
-	return math.Max(0, (to-t)/(to-from)), "terminal temperature derating"
+	return max(0, (to-t)/(to-from)), "terminal temperature derating"
 }
 
 func (m *Master) chargeBlockedReason() string {

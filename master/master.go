@@ -285,35 +285,43 @@ type Master struct {
 	batteryInputs uint64
 	protectSeen   protectInputs
 	diagResult    []bool // each protection row's last check
+	// protectSettled is set when, after the last step's pass over the table, no row's debounce or
+	// release timer was running: with the same inputs, the next pass would change nothing.
+	protectSettled bool
 	// versionFlags is every flag bit the firmware has (events.FlagsOf).
-	versionFlags    events.FlagSet
-	socPct          float64
-	socKnown        bool
-	flags           events.FlagSet
-	limits          Limits
-	face            *veFace
-	bmsOut          bmsOut
-	counters        Counters
-	lastShunt       float64
-	history         history
-	daily           daily
-	update          update
-	combined        combined
-	ttgAvgAmps      float64
-	ttgAvgKnown     bool
-	opening         opening
-	diag            []diagState
-	diagOn          []bool // the rows of the table this firmware has
-	diagFlags       events.FlagSet
-	rejectedSeen    uint64           // BatteryFramesRejected as the protection table last saw it
-	deferredFail    events.ErrorCode // a fail-safe found while pre-charging, before v1.25
-	lastAllowedStep time.Duration
-	atcCells        allowedByCells
-	atdCells        allowedByCells
-	blockCharge     bool
-	blockDischarge  bool
-	locked          bool // safety lock (#40): only Unlock ends it
-	medianBuf       []float64
+	versionFlags events.FlagSet
+	socPct       float64
+	socKnown     bool
+	flags        events.FlagSet
+	limits       Limits
+	face         *veFace
+	bmsOut       bmsOut
+	counters     Counters
+	lastShunt    float64
+	history      history
+	daily        daily
+	update       update
+	combined     combined
+	ttgAvgAmps   float64
+	ttgAvgKnown  bool
+	// ttgGain is filterCurrent's 1 − e^(−dt/τ) for the step and time constant it was worked
+	// out for: the step is nearly always the driver's fixed one, and the exponential was a
+	// twentieth of the master's work.
+	ttgGain             float64
+	ttgGainStep, ttgTau time.Duration
+	opening             opening
+	diag                []diagState
+	diagOn              []bool // the rows of the table this firmware has
+	diagFlags           events.FlagSet
+	rejectedSeen        uint64           // BatteryFramesRejected as the protection table last saw it
+	deferredFail        events.ErrorCode // a fail-safe found while pre-charging, before v1.25
+	lastAllowedStep     time.Duration
+	atcCells            allowedByCells
+	atdCells            allowedByCells
+	blockCharge         bool
+	blockDischarge      bool
+	locked              bool // safety lock (#40): only Unlock ends it
+	medianBuf           []float64
 
 	strategyAtStart    uint8 // the strategy as read at the last start (before v1.23)
 	volatileStrategy   int   // a strategy written over VE.Can before v1.26, not stored; -1: none

@@ -324,7 +324,7 @@ func (m *Master) hottestTerminalCelsius() float64 {
 		}
 		for i, c := range [2]int16{b.terminals.PositiveDeciCelsius, b.terminals.NegativeDeciCelsius} {
 			if c != batbus.NASn16 && (i == 0 || both) {
-				hottest = math.Max(hottest, float64(c)/10)
+				hottest = max(hottest, float64(c)/10)
 			}
 		}
 	}
@@ -338,6 +338,7 @@ func (m *Master) protect() {
 	}
 	if m.diag == nil {
 		m.diag = make([]diagState, len(diagnoses))
+		m.protectSettled = false // a restart cleared the rows: the outputs are stale
 	}
 	if m.diagOn == nil {
 		// The firmware does not change while the master runs: which rows exist is decided once.
@@ -352,11 +353,16 @@ func (m *Master) protect() {
 	// reading never compares equal, so it is always evaluated).
 	in := m.protectInputsNow()
 	evaluate := m.diagResult == nil || in != m.protectSeen
+	if !evaluate && m.protectSettled {
+		// Same results, no timer to move: the table's outputs stand as the last pass left them.
+		return
+	}
 	if m.diagResult == nil {
 		m.diagResult = make([]bool, len(diagnoses))
 	}
 	m.protectSeen = in
 	m.blockCharge, m.blockDischarge, m.diagFlags = false, false, 0
+	m.protectSettled = true
 	for i := range diagnoses {
 		d, s := &diagnoses[i], &m.diag[i]
 		if !m.diagOn[i] {
@@ -386,6 +392,9 @@ func (m *Master) protect() {
 		if on && !s.active && m.now-s.since >= d.debounce {
 			s.active = true
 			m.raise(d)
+		}
+		if (on && !s.active) || s.gone {
+			m.protectSettled = false // a debounce or release still counting
 		}
 		if !s.active {
 			continue
@@ -506,7 +515,7 @@ func (m *Master) stringVoltsWindow() (lo, hi float64, ok bool) {
 			}
 			sum += float64(b.status.Centivolts) / 100
 		}
-		lo, hi = math.Min(lo, sum), math.Max(hi, sum)
+		lo, hi = min(lo, sum), max(hi, sum)
 	}
 	return lo, hi, true
 }

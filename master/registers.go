@@ -344,7 +344,7 @@ func (m *Master) chargerLink() (percent, amps float64) {
 	rated := m.reg.bankAh(m.cfg.Series) * m.cfg.ChargeC
 	if rated > 0 && !math.IsNaN(amps) {
 		allowed := m.flags.Has(events.FlagAllowedToCharge)
-		percent = math.Min(100, 100*amps/rated)
+		percent = min(100, 100*amps/rated)
 		if !m.cfg.Firmware.Has("1.09-09") {
 			percent = 0
 			if allowed {
@@ -392,5 +392,5 @@ func limitRaw(v, perUnit float64) uint32 {
 	if math.IsNaN(v) {
 		return math.MaxUint32 // N/A (S2 p.20)
 	}
-	return uint32(math.Max(0, math.Round(v*perUnit)))
+	return uint32(max(0, math.Round(v*perUnit)))
 }

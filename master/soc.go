@@ -21,7 +21,7 @@ func (m *Master) stepRunning(dt time.Duration) {
 	capacity := m.reg.bankAh(m.cfg.Series)
 	if capacity > 0 && dt > 0 {
 		ah := (amps + m.lastShunt) / 2 * dt.Hours()
-		m.socPct = math.Max(0, math.Min(100, m.socPct+100*ah/capacity))
+		m.socPct = max(0, min(100, m.socPct+100*ah/capacity))
 	}
 	m.lastShunt = amps
 	belowStop := !m.ext.ok || m.ext.maxCellVolts < m.limitsFor().StopChargeVolts
@@ -33,7 +33,7 @@ func (m *Master) stepRunning(dt time.Duration) {
 	case belowStop && !m.atcCells.off && m.cfg.Firmware.Has("1.25-05"):
 		// Charging still allowed by the cells (allowed-to-charge's hysteresis keeps a bank that
 		// has been full at 100 % while it relaxes).
-		m.socPct = math.Min(m.socPct, socHoldPercent)
+		m.socPct = min(m.socPct, socHoldPercent)
 	}
 	m.filterCurrent(amps, dt)
 }
@@ -49,7 +49,10 @@ func (m *Master) filterCurrent(amps float64, dt time.Duration) {
 		m.ttgAvgAmps, m.ttgAvgKnown = amps, true
 		return
 	}
-	m.ttgAvgAmps += (amps - m.ttgAvgAmps) * (1 - math.Exp(-dt.Seconds()/tau.Seconds()))
+	if dt != m.ttgGainStep || tau != m.ttgTau {
+		m.ttgGain, m.ttgGainStep, m.ttgTau = 1-math.Exp(-dt.Seconds()/tau.Seconds()), dt, tau
+	}
+	m.ttgAvgAmps += (amps - m.ttgAvgAmps) * m.ttgGain
 }
 
 // timeToGo is the time until empty at the averaged discharge current, or -1 when there is none:

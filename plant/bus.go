@@ -29,12 +29,12 @@ func (p *Plant) openBus(b bank, in *inputs, secs float64) float64 {
 			ohms = e.ohmsAt(e.celsius)
 			amps := (vth - p.busVolts) / (1 + rth*(1/ohms+g2)) / ohms
 			if watts := amps * amps * ohms; watts > 0 {
-				h = math.Min(h, p.substepKelvin*e.joulesPerK/watts)
+				h = min(h, p.substepKelvin*e.joulesPerK/watts)
 			}
 			if excess := amps*amps - p.fuse.ratedSquared; excess > 0 {
-				h = math.Min(h, p.fuse.i2t/fuseSubsteps/excess)
+				h = min(h, p.fuse.i2t/fuseSubsteps/excess)
 			}
-			h = math.Min(left, math.Max(h, secs/maxSubsteps))
+			h = min(left, max(h, secs/maxSubsteps))
 			if e.kind == PrechargeNTC {
 				ohms = e.ohmsAt(e.ahead(amps*amps*ohms, h/2))
 			}

@@ -88,7 +88,7 @@ type fuse struct {
 
 // pass adds the ∫I²dt that passed in secs.
 func (f *fuse) pass(ampsSquaredSecs, secs float64) {
-	f.used = math.Max(0, f.used+ampsSquaredSecs-f.ratedSquared*secs)
+	f.used = max(0, f.used+ampsSquaredSecs-f.ratedSquared*secs)
 	if f.used >= f.i2t {
 		f.blown = true
 	}
@@ -97,6 +97,6 @@ func (f *fuse) pass(ampsSquaredSecs, secs float64) {
 // rest lets the fuse cool for secs without current.
 func (f *fuse) rest(secs float64) {
 	if f.used > 0 {
-		f.used = math.Max(0, f.used-f.ratedSquared*secs)
+		f.used = max(0, f.used-f.ratedSquared*secs)
 	}
 }

@@ -120,10 +120,10 @@ func (p *Plant) SetUserCharger(amps Profile, volts float64) {
 }
 
 // SetLoadAmps sets a constant load current: SetLoad(Constant(a)), none if a ≤ 0.
-func (p *Plant) SetLoadAmps(a float64) { p.load = Constant(math.Max(0, a)) }
+func (p *Plant) SetLoadAmps(a float64) { p.load = Constant(max(0, a)) }
 
 // SetChargerAmps sets a constant charger current: SetCharger(Constant(a)), none if a ≤ 0.
-func (p *Plant) SetChargerAmps(a float64) { p.charger = Constant(math.Max(0, a)) }
+func (p *Plant) SetChargerAmps(a float64) { p.charger = Constant(max(0, a)) }
 
 // SetContactor commands the main contactor's coil.
 func (p *Plant) SetContactor(closed bool) { p.contactor.set(closed, p.last) }
@@ -275,7 +275,7 @@ func (p *Plant) closedAmps(b bank, in *inputs) float64 {
 		default:
 			// It holds the bus at its voltage, delivering what that takes.
 			v := in.userV
-			user = math.Max(0, math.Min(in.user, b.amps(v)-p.injected(in, gBus, v)))
+			user = max(0, min(in.user, b.amps(v)-p.injected(in, gBus, v)))
 		}
 	}
 	return p.injected(in, gBus, p.closedVolts(b, in, gBus, user)) + user

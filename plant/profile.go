@@ -118,7 +118,7 @@ func (p points) At(t time.Duration) float64 {
 		v = a.Value*(1-f) + b.Value*f
 	}
 	// Rounding must not take the line past its ends.
-	return math.Max(math.Min(a.Value, b.Value), math.Min(math.Max(a.Value, b.Value), v))
+	return max(min(a.Value, b.Value), min(max(a.Value, b.Value), v))
 }
 
 // CSVError is a malformed line of a profile's CSV file.

@@ -3,7 +3,6 @@ package scenario
 import (
 	"errors"
 	"fmt"
-	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -147,7 +146,7 @@ func parseCurrent(w []string, dir string) (Action, error) {
 		}
 		return actionFunc(func(r *run) error {
 			start := r.now
-			set(r, plant.ProfileFunc(func(t time.Duration) float64 { return math.Max(0, p.At(t-start)) }))
+			set(r, plant.ProfileFunc(func(t time.Duration) float64 { return max(0, p.At(t-start)) }))
 			return nil
 		}), nil
 	case len(w) == 5 && w[1] == "ramp":

@@ -149,7 +149,7 @@ func writeStateBand(b *strings.Builder, r *Result, end time.Duration) {
 		x0, x1 := xOf(m.At, end), xOf(to, end)
 		st, _, _ := parseState(m.Text)
 		fmt.Fprintf(b, `<rect x="%.1f" y="2" width="%.1f" height="%d" fill="%s"><title>%v %s</title></rect>`,
-			x0, math.Max(x1-x0, 0.5), bandHeight-4, stateColor(st), m.At, html.EscapeString(m.Text))
+			x0, max(x1-x0, 0.5), bandHeight-4, stateColor(st), m.At, html.EscapeString(m.Text))
 		if x1-x0 > 60 {
 			fmt.Fprintf(b, `<text x="%.1f" y="18" style="fill:#fff">%s</text>`, x0+3, html.EscapeString(m.Text))
 		}
@@ -163,7 +163,7 @@ func writePanel(b *strings.Builder, p panel, r *Result, end time.Duration) {
 	for _, s := range r.Samples {
 		for _, se := range p.series {
 			if v := se.value(s); !math.IsNaN(v) && !math.IsInf(v, 0) {
-				lo, hi = math.Min(lo, v), math.Max(hi, v)
+				lo, hi = min(lo, v), max(hi, v)
 			}
 		}
 	}

@@ -368,7 +368,7 @@ func (r *run) gxLimits() {
 			continue
 		}
 		connected++
-		r.ccl, r.dcl = math.Min(r.ccl, s.Limits.ChargeAmps.Value), math.Min(r.dcl, s.Limits.DischargeAmps.Value)
+		r.ccl, r.dcl = min(r.ccl, s.Limits.ChargeAmps.Value), min(r.dcl, s.Limits.DischargeAmps.Value)
 		r.allowCharge = r.allowCharge && s.Flags.Has(events.FlagAllowedToCharge)
 		r.allowDischarge = r.allowDischarge && s.Flags.Has(events.FlagAllowedToDischarge)
 	}
@@ -517,7 +517,7 @@ func limited(p plant.Profile, allowed *bool, limitAmps *float64) plant.Profile {
 		if !*allowed || !(*limitAmps > 0) {
 			return 0
 		}
-		return math.Min(p.At(t), *limitAmps)
+		return min(p.At(t), *limitAmps)
 	})
 }
 

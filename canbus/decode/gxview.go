@@ -257,7 +257,7 @@ func applyFlags(d *Device, flags events.FlagSet, at time.Time) {
 					level = 2
 				}
 			}
-			levels[fi.DbusPath] = math.Max(levels[fi.DbusPath], level)
+			levels[fi.DbusPath] = max(levels[fi.DbusPath], level)
 		default:
 			levels[fi.DbusPath] = boolFloat(set)
 		}

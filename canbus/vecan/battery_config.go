@@ -106,7 +106,7 @@ func percentInt8(v float64) byte {
 	if math.IsNaN(v) {
 		return 0x7F
 	}
-	return byte(int8(math.Max(math.MinInt8, math.Min(math.MaxInt8-2, math.Round(v)))))
+	return byte(int8(max(math.MinInt8, min(math.MaxInt8-2, math.Round(v)))))
 }
 
 func fromInt8(raw int8) float64 {
@@ -121,5 +121,5 @@ func peukertRaw(v float64) byte {
 	if math.IsNaN(v) {
 		return 0xFF
 	}
-	return byte(math.Max(0, math.Min(peukertRawMax, math.Round(v*peukertPerUnit)-peukertOffset)))
+	return byte(max(0, min(peukertRawMax, math.Round(v*peukertPerUnit)-peukertOffset)))
 }

@@ -80,14 +80,14 @@ func toInt16(v, perUnit float64) int16 {
 	if math.IsNaN(v) {
 		return int16NA
 	}
-	return int16(math.Max(math.MinInt16, math.Min(int16MaxVal, math.Round(v*perUnit))))
+	return int16(max(math.MinInt16, min(int16MaxVal, math.Round(v*perUnit))))
 }
 
 func toUint16(v, perUnit float64) uint16 {
 	if math.IsNaN(v) {
 		return uint16NA
 	}
-	return uint16(math.Max(0, math.Min(uint16Max, math.Round(v*perUnit))))
+	return uint16(max(0, min(uint16Max, math.Round(v*perUnit))))
 }
 
 func fromInt16(raw int16, perUnit float64) float64 {

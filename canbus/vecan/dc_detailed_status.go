@@ -106,7 +106,7 @@ func percentUint8(v float64) uint8 {
 	if math.IsNaN(v) {
 		return 0xFF
 	}
-	return uint8(math.Max(0, math.Min(dcMaxUint8, v)))
+	return uint8(max(0, min(dcMaxUint8, v)))
 }
 
 // minutesUint16 rounds a duration to whole minutes and saturates at 65532; negative is not
@@ -123,7 +123,7 @@ func scaledUint16(v, perUnit float64) uint16 {
 	if math.IsNaN(v) {
 		return uint16NA
 	}
-	return uint16(math.Max(0, math.Min(dcMaxUint16, math.Round(v*perUnit))))
+	return uint16(max(0, min(dcMaxUint16, math.Round(v*perUnit))))
 }
 
 // fromUint8 reads a uint8 field; the top two values (error, not available) are NaN.

@@ -242,10 +242,10 @@ func (s *batteryScreen) render(now time.Duration) string {
 		temps = m.CellCelsius(temps[:0])
 		lo, hi, th := math.Inf(1), math.Inf(-1), math.Inf(-1)
 		for _, v := range cells {
-			lo, hi = math.Min(lo, v), math.Max(hi, v)
+			lo, hi = min(lo, v), max(hi, v)
 		}
 		for _, v := range temps {
-			th = math.Max(th, v)
+			th = max(th, v)
 		}
 		state := "address " + strconv.Itoa(int(bat.Address()))
 		if bat.Address() == 0xFF {
