@@ -58,10 +58,13 @@ type Module struct {
 	couplingWattsPerKelvin float64
 	positive, negative     terminal
 
-	// decays holds the step's exponentials, worked out again only when the step or the fan
-	// changes: a step is nearly always the driver's fixed step, and four exponentials per module
-	// were a tenth of a simulated step's cost.
-	decays stepDecays
+	// decays holds the exponentials of the last few step lengths and fan states, worked out
+	// again only for a new one: the plant's solves and the battery's reports split the pending
+	// time into a handful of lengths that repeat (100 ms and 50 ms in the reference system), and
+	// four exponentials per module were a tenth of a simulated step's cost. decaysNext is the
+	// entry a new length replaces, round robin.
+	decays     [4]stepDecays
+	decaysNext int
 }
 
 // stepDecays are Flow's exponential factors for one step length and fan state.
@@ -76,10 +79,13 @@ type stepDecays struct {
 // decaysFor returns the exponential factors of a step of seconds, from the cache when it holds
 // them.
 func (m *Module) decaysFor(seconds float64) *stepDecays {
-	d := &m.decays
-	if d.seconds == seconds && d.fanOn == m.fanOn && d.rc != 0 {
-		return d
+	for i := range m.decays {
+		if d := &m.decays[i]; d.seconds == seconds && d.fanOn == m.fanOn && d.rc != 0 {
+			return d
+		}
 	}
+	d := &m.decays[m.decaysNext]
+	m.decaysNext = (m.decaysNext + 1) % len(m.decays)
 	cooling := m.coolingWattsPerKelvin()
 	*d = stepDecays{
 		seconds:  seconds,
@@ -335,8 +341,12 @@ func (m *Module) flow(amps float64, dt time.Duration) {
 	for i := range m.cells {
 		c := &m.cells[i]
 		siemens, j := m.bleedSiemens(i), m.drawnAmps(i, drawn, injected)
-		volts := m.cellVolts(i, amps, drawn, injected) // the cell's terminals at the start of the step
-		c.heatWatts = c.pass(m.ch, amps-siemens*volts-j, seconds, tau, decays.rc) + siemens*volts*volts
+		var bleedAmps, bleedWatts float64
+		if siemens != 0 {
+			volts := m.cellVolts(i, amps, drawn, injected) // the cell's terminals at the start of the step
+			bleedAmps, bleedWatts = siemens*volts, siemens*volts*volts
+		}
+		c.heatWatts = c.pass(m.ch, amps-bleedAmps-j, seconds, tau, decays.rc) + bleedWatts
 		if i == m.activeFrom {
 			c.heatWatts += converterWatts
 		}
