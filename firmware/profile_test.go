@@ -27,6 +27,14 @@ func TestProfileHas(t *testing.T) {
 		{"1.38", "1.2x-05", false},  // not digits
 		{"1.38", "1.25-05 ", false}, // trailing space
 		{"1.38", "1.99-31", false},  // well formed, no such item
+		// Malformed ids whose arithmetic lands on a real item's bit: 24·32 + 37 is 1.25-05's,
+		// and ':' after '9' would read "1.2:" as minor 30.
+		{"1.38", "1.24-37", false},
+		{"1.38", "1.2:-05", false},
+		{"1.38", "1.2/-05", false}, // a byte below '0'
+		{"1.38", "1.25_05", false},
+		{"1.38", "0.25-05", false},
+		{"1.38", "1.64-00", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.version+"_"+tt.id, func(t *testing.T) {
@@ -116,4 +124,17 @@ func TestProfileHasEveryItem(t *testing.T) {
 			assert.Equal(t, want, p.Has(it.ID), "v%v has %s", r.Version, it.ID)
 		}
 	}
+}
+
+func BenchmarkProfileHas(b *testing.B) {
+	p, err := NewProfile(MustParse("1.38"))
+	require.NoError(b, err)
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		if p.Has("1.25-05") {
+			n++
+		}
+	}
+	require.Positive(b, n)
 }
