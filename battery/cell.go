@@ -57,6 +57,10 @@ func (c *cellState) sourceVolts(ch *chemistry) float64 {
 //
 // so the cell is exactly a source of the first term's volts behind the second term's ohms.
 func (c *cellState) thevenin(ch *chemistry, siemens, drawnAmps float64) (volts, ohms float64) {
+	if siemens == 0 {
+		// k is exactly 1 without a bleed: skip the division, most cells most of the time.
+		return c.sourceVolts(ch) - drawnAmps*c.r0Ohms, c.r0Ohms
+	}
 	k := 1 / (1 + siemens*c.r0Ohms)
 	return k * (c.sourceVolts(ch) - drawnAmps*c.r0Ohms), k * c.r0Ohms
 }

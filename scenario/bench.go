@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lynxsim/lynxsim/canbus"
+	"github.com/lynxsim/lynxsim/driver"
 	"github.com/lynxsim/lynxsim/plant"
 )
 
@@ -27,15 +28,17 @@ func ReferenceConfig(n int) Config {
 }
 
 // referenceProfiles are the charger and load of the reference system: a day's pattern compressed
-// into an hour, repeating.
+// into an hour, repeating. A string takes 33.3 Ah an hour and gives 30 Ah, so the bank climbs
+// slowly from its 50 % and a run of any length stays in range: a day ends near 80 %, and a longer
+// run is held at full by DVCC (useReferenceProfiles).
 func referenceProfiles(strings int) (charger, load plant.Profile) {
 	per := float64(strings)
 	period := time.Hour
 	charger = plant.ProfileFunc(func(t time.Duration) float64 {
 		switch ph := t % period; {
-		case ph < 20*time.Minute:
-			return 60 * per
 		case ph < 30*time.Minute:
+			return 60 * per
+		case ph < 40*time.Minute:
 			return 20 * per
 		}
 		return 0
@@ -50,6 +53,29 @@ func referenceProfiles(strings int) (charger, load plant.Profile) {
 		return 25 * per
 	})
 	return charger, load
+}
+
+// referenceDVCCPeriod is how often the reference system's GX reads the master's limits: about
+// the second at which Venus OS applies DVCC (an assumption; its code runs it on a timer of a
+// few seconds at most).
+const referenceDVCCPeriod = time.Second
+
+// useReferenceProfiles gives the system the reference charger and load under a GX's DVCC: both
+// follow the master's current limits and allowed-to-charge/-discharge as the GX last read them,
+// as a real system's would, so that the bank never runs past the master's protections.
+func useReferenceProfiles(sys *System, strings int) {
+	charger, load := referenceProfiles(strings)
+	gx := &gxDVCC{}
+	gx.read(sys.Units)
+	sys.SetCharger(gx.charger(charger))
+	sys.SetLoad(gx.load(load))
+	var next time.Duration
+	sys.Loop.Add(driver.StepFunc(func(now time.Duration) {
+		if now >= next {
+			next = now + referenceDVCCPeriod
+			gx.read(sys.Units)
+		}
+	}))
 }
 
 // BenchResult is one measurement of simulated speed.
@@ -80,9 +106,7 @@ func Bench(ctx context.Context, n int, d time.Duration) (BenchResult, error) {
 		return BenchResult{}, err
 	}
 	defer sys.Close()
-	charger, load := referenceProfiles(cfg.Parallel)
-	sys.SetCharger(charger)
-	sys.SetLoad(load)
+	useReferenceProfiles(sys, cfg.Parallel)
 	w := canbus.NewLogWriter(io.Discard)
 	if err := sys.Record(ctx, w); err != nil {
 		return BenchResult{}, err

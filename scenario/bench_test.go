@@ -2,9 +2,15 @@ package scenario
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lynxsim/lynxsim/events"
 )
 
 // BenchmarkDefaultSystemHour runs the default system (2 × LFP 24 V 280 Ah, both buses in memory)
@@ -69,4 +75,38 @@ func BenchmarkReferenceSystem(b *testing.B) {
 	// Over every run, not the last: one run is a fraction of a second on a shared machine.
 	b.ReportMetric(simulated.Seconds()/wall.Seconds(), "x_realtime")
 	b.ReportMetric(allocs, "allocs/step")
+}
+
+// TestReferenceProfilesBalance: over its hour the reference charger gives a string more than the
+// load takes, so a bank left running climbs instead of running down into the master's
+// under-voltage protection (a day-long bench once ended in error #14).
+func TestReferenceProfilesBalance(t *testing.T) {
+	charger, load := referenceProfiles(1)
+	var chargeAh, loadAh float64
+	const step = time.Second
+	for at := time.Duration(0); at < time.Hour; at += step {
+		chargeAh += charger.At(at) * step.Hours()
+		loadAh += load.At(at) * step.Hours()
+	}
+	assert.InDelta(t, 100.0/3, chargeAh, 1e-6)
+	assert.InDelta(t, 30, loadAh, 1e-6)
+}
+
+// TestReferenceSystemStaysRunning runs the reference system from nearly full and from nearly
+// empty for three hours: the GX's DVCC must keep the charger and load inside the master's limits,
+// so that the master is still running without an error at the end, however long a bench runs.
+func TestReferenceSystemStaysRunning(t *testing.T) {
+	for _, soc := range []float64{97, 5} {
+		t.Run(fmt.Sprintf("soc_%g", soc), func(t *testing.T) {
+			cfg := ReferenceConfig(2)
+			cfg.SOCPercent = soc
+			sys, err := Build(context.Background(), cfg)
+			require.NoError(t, err)
+			defer sys.Close()
+			useReferenceProfiles(sys, cfg.Parallel)
+			sys.Loop.RunFor(3 * time.Hour)
+			assert.Equal(t, events.StateRunning, sys.Master.State(), "error %v", sys.Master.Error())
+			assert.Equal(t, events.ErrNone, sys.Master.Error())
+		})
+	}
 }

@@ -94,9 +94,9 @@ func parseExpect(w []string) (*Expectation, error) {
 		}
 		dcl := w[0] == "gx-dcl"
 		e.check = func(r *run) (bool, string) {
-			v := r.ccl
+			v := r.dvcc.ccl
 			if dcl {
-				v = r.dcl
+				v = r.dvcc.dcl
 			}
 			return c.holds(v), strconv.FormatFloat(v, 'f', 1, 64) + "A"
 		}

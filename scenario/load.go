@@ -266,9 +266,7 @@ func Load(ctx context.Context, opts LoadOptions) (LoadResult, error) {
 		return LoadResult{}, err
 	}
 	defer sys.Close()
-	charger, load := referenceProfiles(cfg.Parallel)
-	sys.SetCharger(charger)
-	sys.SetLoad(load)
+	useReferenceProfiles(sys, cfg.Parallel)
 
 	var veHub, batHub *canbus.Hub
 	for _, h := range sys.Network.Hubs() {

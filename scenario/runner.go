@@ -212,9 +212,8 @@ type run struct {
 	units         []*unitWatch
 	cur           int // the unit the line being applied or checked is about (its @N)
 	// The GX's limits as last read, for dvcc=on.
-	ccl, dcl                    float64
-	allowCharge, allowDischarge bool
-	nextSample                  time.Duration
+	dvcc       gxDVCC
+	nextSample time.Duration
 	// bits holds, per in-memory bus, the bits delivered at each of the last second's steps.
 	bits map[string][]uint64
 }
@@ -352,31 +351,8 @@ func (r *run) Step(now time.Duration) {
 	r.recordBits()
 	r.checkActive(false)
 	if r.script.Plant.DVCC {
-		r.gxLimits()
+		r.dvcc.read(r.sys.Units)
 	}
-}
-
-// gxLimits is the picture a GX builds of several masters for DVCC: charging allowed only if every
-// connected master allows it, discharging likewise, and the current limits the lowest of theirs
-// times the connected banks (each bank can take that much) [I]. One master: its own limits.
-func (r *run) gxLimits() {
-	r.ccl, r.dcl, r.allowCharge, r.allowDischarge = math.Inf(1), math.Inf(1), true, true
-	connected := 0
-	for _, u := range r.sys.Units {
-		s := u.Master.Snapshot()
-		if !s.ContactorClosed {
-			continue
-		}
-		connected++
-		r.ccl, r.dcl = min(r.ccl, s.Limits.ChargeAmps.Value), min(r.dcl, s.Limits.DischargeAmps.Value)
-		r.allowCharge = r.allowCharge && s.Flags.Has(events.FlagAllowedToCharge)
-		r.allowDischarge = r.allowDischarge && s.Flags.Has(events.FlagAllowedToDischarge)
-	}
-	if connected == 0 {
-		r.ccl, r.dcl, r.allowCharge, r.allowDischarge = 0, 0, false, false
-		return
-	}
-	r.ccl, r.dcl = r.ccl*float64(connected), r.dcl*float64(connected)
 }
 
 // checkActive checks the expectations in force; at the end of the run every open window closes.
@@ -499,26 +475,16 @@ func formatAt(d time.Duration) string { return d.String() }
 // late, as a GX is always later than that).
 func (r *run) setCharger(p plant.Profile) {
 	if r.script.Plant.DVCC {
-		p = limited(p, &r.allowCharge, &r.ccl)
+		p = r.dvcc.charger(p)
 	}
 	r.sys.SetCharger(p)
 }
 
 func (r *run) setLoad(p plant.Profile) {
 	if r.script.Plant.DVCC {
-		p = limited(p, &r.allowDischarge, &r.dcl)
+		p = r.dvcc.load(p)
 	}
 	r.sys.SetLoad(p)
-}
-
-// limited is p held to *limitAmps while *allowed, nothing otherwise, read at every sample.
-func limited(p plant.Profile, allowed *bool, limitAmps *float64) plant.Profile {
-	return plant.ProfileFunc(func(t time.Duration) float64 {
-		if !*allowed || !(*limitAmps > 0) {
-			return 0
-		}
-		return min(p.At(t), *limitAmps)
-	})
 }
 
 func (r *run) gxSend(f can.Frame) error { return r.gx.Send(f) }

@@ -424,6 +424,8 @@ func TestBadInputEverywhere(t *testing.T) {
 		{name: "bench negative simulated", args: []string{"bench", "--simulated", "-1s"}, want: []string{"--simulated -1s"}},
 		{name: "bench bad simulated", args: []string{"bench", "--simulated", "x"}, want: []string{`"x" for "--simulated"`}},
 		{name: "bench unknown flag", args: []string{"bench", "--cpus", "2"}, want: []string{"unknown flag: --cpus"}},
+		{name: "bench cpuprofile in a missing directory", args: []string{"bench", "--batteries", "1", "--simulated", "1s", "--cpuprofile", "{out}/no/such/cpu.pgo"}, want: []string{"--cpuprofile", "{out}/no/such/", "does not exist"}},
+		{name: "bench cpuprofile with load", args: []string{"bench", "--load", "--cpuprofile", "{out}/cpu.pgo"}, want: []string{"--cpuprofile is for the speed bench"}},
 	}
 
 	names := map[string]bool{}

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -15,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lynxsim/lynxsim/internal/atomicfile"
 	"github.com/lynxsim/lynxsim/scenario"
 )
 
@@ -23,6 +27,7 @@ func newBenchCmd() *cobra.Command {
 	var simulated, duration, maxLag time.Duration
 	var load bool
 	var target float64
+	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure simulated-time speed of the reference system (2 series × n/2 parallel LFP 24 V 280 Ah, charger and load profile, both buses recorded)",
@@ -39,14 +44,21 @@ gap between two of the master's battery status frames (PGN 127508, every 1.5 s),
 requests answered, the master's state and how late the paced loop ran. It exits 1 when a frame
 was dropped, the status stopped refreshing, a request went unanswered, the master left Running,
 or the loop fell more than --max-lag behind the wall clock (on a busy machine that is the
-machine's doing, not the model's).`,
-		Example: "  lynxsim bench\n  lynxsim bench --batteries 8 --simulated 24h\n  lynxsim bench --load --duration 60s\n  lynxsim bench --load --batteries 8 --target-load 0.5",
+machine's doing, not the model's).
+
+--cpuprofile writes a pprof CPU profile of the speed bench: of 8 batteries over a simulated
+hour or more, it is the profile-guided optimisation profile the build uses
+(cmd/lynxsim/default.pgo; docs/performance.md).`,
+		Example: "  lynxsim bench\n  lynxsim bench --batteries 8 --simulated 24h\n  lynxsim bench --batteries 8 --simulated 2h --cpuprofile cmd/lynxsim/default.pgo\n  lynxsim bench --load --duration 60s\n  lynxsim bench --load --batteries 8 --target-load 0.5",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f := cmd.Flags()
 			if load {
 				if f.Changed("simulated") {
 					return usage("--simulated is for the speed bench; --load runs in real time for --duration")
+				}
+				if f.Changed("cpuprofile") {
+					return usage("--cpuprofile is for the speed bench; --load runs in real time")
 				}
 				if !f.Changed("batteries") {
 					sizes = []int{scenario.DefaultLoadBatteries}
@@ -58,11 +70,12 @@ machine's doing, not the model's).`,
 					return usage("--%s is for --load; the speed bench takes --simulated", name)
 				}
 			}
-			return bench(cmd.Context(), cmd.OutOrStdout(), sizes, simulated)
+			return bench(cmd.Context(), cmd.OutOrStdout(), sizes, simulated, cpuProfile)
 		},
 	}
 	cmd.Flags().IntSliceVar(&sizes, "batteries", []int{1, 8, 16, 32, 64}, "bank sizes to measure, 1 to 64 (even from 2: two in series); with --load, 64")
 	cmd.Flags().DurationVar(&simulated, "simulated", 10*time.Minute, "simulated time per measurement")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a pprof CPU profile of the speed bench to this file")
 	cmd.Flags().BoolVar(&load, "load", false, "run in real time with the VE.Can flooded to --target-load (issue 10's load test)")
 	cmd.Flags().DurationVar(&duration, "duration", scenario.DefaultLoadDuration, "with --load: wall-clock time to run each bank size")
 	cmd.Flags().DurationVar(&maxLag, "max-lag", time.Second, "with --load: how late a paced step may start, and the status stay silent beyond its period, before the run fails")
@@ -79,12 +92,31 @@ func checkSizes(sizes []int) error {
 	return nil
 }
 
-func bench(ctx context.Context, out io.Writer, sizes []int, simulated time.Duration) error {
+func bench(ctx context.Context, out io.Writer, sizes []int, simulated time.Duration, cpuProfile string) (err error) {
 	if simulated <= 0 {
 		return usage("--simulated %v: want a positive duration", simulated)
 	}
 	if err := checkSizes(sizes); err != nil {
 		return err
+	}
+	if cpuProfile != "" {
+		prof, err := atomicfile.Create(cpuProfile)
+		if err != nil {
+			return usage("--cpuprofile: %v", err)
+		}
+		// The profile appears only when the bench completes: never half a profile.
+		defer func() { _ = prof.Abort() }()
+		if err := pprof.StartCPUProfile(prof); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			if err == nil {
+				if err = prof.Commit(); err != nil {
+					err = fmt.Errorf("--cpuprofile: %w", err)
+				}
+			}
+		}()
 	}
 	fmt.Fprintln(out, machineLine())
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -103,9 +135,23 @@ func bench(ctx context.Context, out io.Writer, sizes []int, simulated time.Durat
 	return tw.Flush()
 }
 
-// machineLine names the program's Go version, platform and processor.
+// machineLine names the program's Go version, platform, processor and the profile the build was
+// optimised with.
 func machineLine() string {
-	return fmt.Sprintf("lynxsim bench: %s, %s/%s, %d CPUs, %s", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel())
+	return fmt.Sprintf("lynxsim bench: %s, %s/%s, %d CPUs, %s, PGO: %s", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), pgoProfile())
+}
+
+// pgoProfile is the profile-guided optimisation profile the binary was built with, "none"
+// without one (go build picks cmd/lynxsim/default.pgo by itself; go test does not).
+func pgoProfile() string {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "-pgo" && s.Value != "" {
+				return filepath.Base(s.Value)
+			}
+		}
+	}
+	return "none"
 }
 
 // benchLoad runs scenario.Load for each bank size and prints one table: a column per size.

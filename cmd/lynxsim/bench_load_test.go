@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -64,4 +66,21 @@ func TestBenchLoadBadInput(t *testing.T) {
 			assert.Contains(t, stderr, tt.want)
 		})
 	}
+}
+
+// lynxsim bench --cpuprofile: the speed bench's table, the build's PGO profile named in the
+// machine line, and a pprof profile (gzip-compressed protobuf) written whole at the path.
+func TestBenchCPUProfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cpu.pgo")
+	code, out, stderr := runCLI(t, "bench", "--batteries", "2", "--simulated", "2m", "--cpuprofile", path)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "PGO: ")
+	assert.Contains(t, out, "× real time")
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Greater(t, len(b), 2)
+	assert.Equal(t, []byte{0x1f, 0x8b}, b[:2], "gzip magic")
+	left, err := filepath.Glob(filepath.Join(filepath.Dir(path), ".*"))
+	require.NoError(t, err)
+	assert.Empty(t, left, "no temporary file left beside the profile")
 }
