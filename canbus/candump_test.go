@@ -594,3 +594,30 @@ func ExampleAppendRecord() {
 	fmt.Print(string(AppendRecord(nil, rec)))
 	// Output: (1700000000.123456) vcan0 351#4B02
 }
+
+// TestLogWriterSharedStamps: the writer keeps the last formatted time; records at the same, a
+// later, an earlier and the same instant in another zone come out exactly as AppendRecord makes
+// them, one line each.
+func TestLogWriterSharedStamps(t *testing.T) {
+	at := time.Unix(1700000000, 123456789)
+	f := can.Frame{ID: 0x123, Length: 2, Data: can.Data{0xAB, 0xCD}}
+	recs := []Record{
+		{Time: at, Interface: "can0", Frame: f},
+		{Time: at, Interface: "can1", Frame: f},
+		{Time: at.Add(time.Microsecond), Interface: "can0", Frame: f},
+		{Time: at.Add(-time.Second), Interface: "can0", Frame: f},
+		{Time: at.In(time.FixedZone("X", 3600)), Interface: "can0", Frame: f},
+		{Time: at.Add(999), Interface: "can0", Frame: f}, // the same microsecond
+	}
+	var want []byte
+	var buf bytes.Buffer
+	w := NewLogWriter(&buf)
+	for _, r := range recs {
+		want = AppendRecord(want, r)
+		require.NoError(t, w.Write(r))
+	}
+	require.NoError(t, w.Flush())
+	assert.Equal(t, string(want), buf.String())
+	assert.Equal(t, "(1700000000.123456) can1 123#ABCD", strings.Split(buf.String(), "\n")[1])
+	assert.Equal(t, "(1699999999.123456) can0 123#ABCD", strings.Split(buf.String(), "\n")[3])
+}
