@@ -185,7 +185,14 @@ type inputs struct {
 	user, userV   float64 // the user-side charger: amps below userV volts
 }
 
-// amps samples a profile: negative, NaN and infinite values count as zero.
+// MaxInputAmps bounds a load's or charger's current: far beyond any Lynx Ion system (its
+// contactor carries at most 1000 A), and well inside what the plant's arithmetic carries (a
+// current of 1e300 A squared for its heat overflows). The CLI and scenario files refuse more; the
+// plant holds a profile that asks more to it.
+const MaxInputAmps = 100e3
+
+// amps samples a profile: negative, NaN and infinite values count as zero, and a value above
+// MaxInputAmps as MaxInputAmps.
 func amps(p Profile, t time.Duration) float64 {
 	if p == nil {
 		return 0
@@ -194,7 +201,7 @@ func amps(p Profile, t time.Duration) float64 {
 	if !(v > 0) || math.IsInf(v, 1) {
 		return 0
 	}
-	return v
+	return min(v, MaxInputAmps)
 }
 
 // Step moves the DC side to now.

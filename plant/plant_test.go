@@ -161,6 +161,11 @@ func TestShuntIsChargerMinusLoad(t *testing.T) {
 		{"balanced", 55.5, 55.5, 0},
 		{"negative settings mean none", -10, -20, 0},
 		{"negative load", 40, -5, 40},
+		// Beyond what any system carries, and what the arithmetic squares without overflow: held
+		// to MaxInputAmps.
+		{"absurd charger", 1e300, 0, MaxInputAmps},
+		{"infinite charger", math.Inf(1), 10, -10},
+		{"NaN load", 10, math.NaN(), 10},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -177,6 +182,25 @@ func TestShuntIsChargerMinusLoad(t *testing.T) {
 			assert.InDelta(t, 26+tt.want*2.8e-3, p.BatteryVolts(), 1e-12, "OCV plus I·R")
 			assert.Equal(t, p.BatteryVolts(), p.BusVolts())
 		})
+	}
+}
+
+// A load asking more than MaxInputAmps is held to it, and at the voltage such a current leaves
+// (below LoadMinVolts) it is a resistance: whatever the profile asks, the plant's numbers stay
+// finite and within the bound.
+func TestAbsurdLoadHeld(t *testing.T) {
+	for _, asked := range []float64{2 * MaxInputAmps, 1e300, math.MaxFloat64} {
+		bat := &fake{ocv: 26, ohms: 2.8e-3}
+		p := newPlant(t, quiet(DefaultConfig(1)), bat)
+		p.SetContactor(true)
+		runTo(p, step, 100*time.Millisecond)
+		p.SetLoadAmps(asked)
+		runTo(p, step, time.Second)
+		for _, v := range []float64{p.ShuntAmps(), bat.amps, p.BatteryVolts(), p.BusVolts()} {
+			require.False(t, math.IsNaN(v) || math.IsInf(v, 0), "asked %g A: %v", asked, v)
+		}
+		assert.Less(t, p.ShuntAmps(), 0.0, "asked %g A: discharging", asked)
+		assert.LessOrEqual(t, -p.ShuntAmps(), MaxInputAmps+1, "asked %g A", asked)
 	}
 }
 

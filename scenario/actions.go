@@ -65,6 +65,9 @@ func parseAction(w []string, dir string) (Action, error) {
 		if err != nil {
 			return nil, err
 		}
+		if !(a >= 0 && a <= plant.MaxInputAmps) {
+			return nil, fmt.Errorf("user-charger %q: want a current from 0 to %gA", w[1], plant.MaxInputAmps)
+		}
 		v, err := parseQuantity(w[2], "V")
 		if err != nil {
 			return nil, err
@@ -124,8 +127,8 @@ func parseCurrent(w []string, dir string) (Action, error) {
 	switch {
 	case len(w) == 2:
 		a, err := parseQuantity(w[1], "A")
-		if err != nil || a < 0 {
-			return nil, fmt.Errorf("%s %q: want a current of zero or more, such as 40A", w[0], w[1])
+		if err != nil || !(a >= 0 && a <= plant.MaxInputAmps) {
+			return nil, fmt.Errorf("%s %q: want a current from 0 to %gA, such as 40A", w[0], w[1], plant.MaxInputAmps)
 		}
 		return actionFunc(func(r *run) error { set(r, plant.Constant(a)); return nil }), nil
 	case (len(w) == 3 || len(w) == 4) && w[1] == "csv":
@@ -153,8 +156,9 @@ func parseCurrent(w []string, dir string) (Action, error) {
 		from, err1 := parseQuantity(w[2], "A")
 		to, err2 := parseQuantity(w[3], "A")
 		over, err3 := parseDuration(w[4])
-		if err := errors.Join(err1, err2, err3); err != nil || from < 0 || to < 0 || over <= 0 {
-			return nil, fmt.Errorf("%s ramp FROM TO OVER: currents of zero or more and a positive duration, such as: %s ramp 0A 40A 5m", w[0], w[0])
+		inRange := func(a float64) bool { return a >= 0 && a <= plant.MaxInputAmps }
+		if err := errors.Join(err1, err2, err3); err != nil || !inRange(from) || !inRange(to) || over <= 0 {
+			return nil, fmt.Errorf("%s ramp FROM TO OVER: currents from 0 to %gA and a positive duration, such as: %s ramp 0A 40A 5m", w[0], plant.MaxInputAmps, w[0])
 		}
 		return actionFunc(func(r *run) error {
 			p, err := rampProfile(r.now, from, to, over)

@@ -53,6 +53,12 @@ func TestParseErrors(t *testing.T) {
 		{"duration too short", header + "duration 1m\nat 2m start\n", "past the duration"},
 		{"missing profile", header + "at 0s charger csv nothere.csv\n", "t.scen:3: plant: open nothere.csv"},
 		{"bad profile shape", header + "at 0s charger csv x.csv cubic\n", "t.scen:3: charger csv FILE [linear]"},
+		// Currents the plant's arithmetic cannot carry (plant.MaxInputAmps).
+		{"absurd charger", header + "at 0s charger 1e300A\n", "t.scen:3: charger \"1e300A\": want a current from 0 to 100000A"},
+		{"absurd load", header + "at 0s load 200kA\n", "t.scen:3: load \"200kA\": want a current from 0 to 100000A"},
+		{"negative load", header + "at 0s load -1A\n", "t.scen:3: load \"-1A\": want a current from 0"},
+		{"absurd ramp", header + "at 0s charger ramp 0A 1e9A 5m\n", "t.scen:3: charger ramp FROM TO OVER: currents from 0 to 100000A"},
+		{"absurd user charger", header + "at 0s user-charger 1e9A 50V\n", "t.scen:3: user-charger \"1e9A\": want a current from 0 to 100000A"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse(strings.NewReader(tt.src), "t.scen")

@@ -21,6 +21,7 @@ import (
 	"github.com/lynxsim/lynxsim/internal/atomicfile"
 	"github.com/lynxsim/lynxsim/master"
 	"github.com/lynxsim/lynxsim/nvm"
+	"github.com/lynxsim/lynxsim/plant"
 	"github.com/lynxsim/lynxsim/scenario"
 )
 
@@ -316,18 +317,14 @@ func openStateDir(dir string) (*nvm.Store, func(), error) {
 	}, nil
 }
 
-// maxAmps bounds --load-amps and --charger-amps: far beyond any Lynx Ion system (its contactor
-// carries at most 1000 A); above it the plant's arithmetic overflows.
-const maxAmps = 100e3
-
 // checkAmps checks the DC load and charger currents of run, batteries and replay.
 func checkAmps(load, charger float64) error {
 	for _, c := range []struct {
 		flag string
 		amps float64
 	}{{"--load-amps", load}, {"--charger-amps", charger}} {
-		if !(c.amps >= 0 && c.amps <= maxAmps) {
-			return usage("%s %g: want a current from 0 to %g A", c.flag, c.amps, maxAmps)
+		if !(c.amps >= 0 && c.amps <= plant.MaxInputAmps) {
+			return usage("%s %g: want a current from 0 to %g A", c.flag, c.amps, plant.MaxInputAmps)
 		}
 	}
 	return nil
