@@ -676,6 +676,15 @@ func (w *LogWriter) Write(r Record) error {
 	if w.stamp == nil || r.Time != w.stampAt {
 		w.stamp, w.stampAt = cdAppendStamp(w.stamp[:0], r.Time), r.Time
 	}
+	// A line longer than the buffer's free space would make append grow a new slice for it:
+	// write out what is buffered first (the output is the same), so that logging allocates
+	// nothing. The frame's text is at most an 8-digit id, '#' and 16 hex digits.
+	const maxFrameText = 8 + 1 + 16
+	if w.bw.Available() < len(w.stamp)+len(r.Interface)+len(" ")+maxFrameText+len("\n") && w.bw.Buffered() > 0 {
+		if err := w.bw.Flush(); err != nil {
+			return err
+		}
+	}
 	_, err := w.bw.Write(cdAppendAfterStamp(append(w.bw.AvailableBuffer(), w.stamp...), r))
 	return err
 }

@@ -497,6 +497,19 @@ func TestAllocations(t *testing.T) {
 	_, err := r.Next()
 	require.NoError(t, err)
 	assert.Zero(t, testing.AllocsPerRun(100, func() { _, _ = r.Next() }), "LogReader reuses the previous interface name")
+
+	// Each run writes enough lines to fill the writer's buffer about twice (AllocsPerRun rounds
+	// its average down, so an allocation per buffer must show in every run), a new time every
+	// third line.
+	w := NewLogWriter(io.Discard)
+	n := 0
+	assert.Zero(t, testing.AllocsPerRun(50, func() {
+		for range 150 {
+			n++
+			rec.Time = time.Unix(1700000000, int64(n/3)*1000)
+			require.NoError(t, w.Write(rec))
+		}
+	}), "LogWriter.Write")
 }
 
 // FuzzParseRecord checks that no input makes ParseRecord panic, and that
