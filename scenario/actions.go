@@ -72,6 +72,12 @@ func parseAction(w []string, dir string) (Action, error) {
 		if err != nil {
 			return nil, err
 		}
+		// The plant would drop a charger of 0 V or of infinite volts without a word: refuse them
+		// here, with any voltage no DC system near a Lynx Ion has.
+		const maxUserChargerVolts = 1000
+		if !(v > 0 && v <= maxUserChargerVolts) {
+			return nil, fmt.Errorf("user-charger %q: want a voltage above 0 and at most %dV", w[2], maxUserChargerVolts)
+		}
 		return actionFunc(func(r *run) error { r.plant().SetUserCharger(plant.Constant(a), v); return nil }), nil
 	case "inject", "clear":
 		return parseFault(w)

@@ -58,6 +58,8 @@ func TestParseErrors(t *testing.T) {
 		{"absurd load", header + "at 0s load 200kA\n", "t.scen:3: load \"200kA\": want a current from 0 to 100000A"},
 		{"negative load", header + "at 0s load -1A\n", "t.scen:3: load \"-1A\": want a current from 0"},
 		{"absurd ramp", header + "at 0s charger ramp 0A 1e9A 5m\n", "t.scen:3: charger ramp FROM TO OVER: currents from 0 to 100000A"},
+		{"user charger at 0 V", header + "at 0s user-charger 10A 0V\n", "t.scen:3: user-charger \"0V\": want a voltage above 0 and at most 1000V"},
+		{"user charger at infinite volts", header + "at 0s user-charger 10A 1e308kV\n", "t.scen:3: user-charger \"1e308kV\": want a voltage above 0"},
 		{"absurd user charger", header + "at 0s user-charger 1e9A 50V\n", "t.scen:3: user-charger \"1e9A\": want a current from 0 to 100000A"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -100,8 +100,10 @@ func bench(ctx context.Context, out io.Writer, sizes []int, simulated time.Durat
 		return err
 	}
 	if cpuProfile != "" {
-		prof, err := atomicfile.Create(cpuProfile)
-		if err != nil {
+		// Not :=, which would hide the named err from the deferred commit below: a failed or
+		// interrupted bench must leave no profile (default.pgo is regenerated this way).
+		var prof *atomicfile.File
+		if prof, err = atomicfile.Create(cpuProfile); err != nil {
 			return usage("--cpuprofile: %v", err)
 		}
 		// The profile appears only when the bench completes: never half a profile.

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -83,4 +86,18 @@ func TestBenchCPUProfile(t *testing.T) {
 	left, err := filepath.Glob(filepath.Join(filepath.Dir(path), ".*"))
 	require.NoError(t, err)
 	assert.Empty(t, left, "no temporary file left beside the profile")
+}
+
+// A bench that fails (here: cancelled before its first run) leaves no profile at all: not a
+// fragment where default.pgo was.
+func TestBenchCPUProfileNotLeftOnFailure(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "cpu.pgo")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := bench(ctx, io.Discard, []int{1}, time.Minute, path)
+	require.ErrorIs(t, err, context.Canceled)
+	left, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Empty(t, left, "no profile and no temporary file")
 }
