@@ -1,6 +1,7 @@
 package canbus
 
 import (
+	"encoding/binary"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -130,4 +131,20 @@ func BenchmarkFrameBits(b *testing.B) {
 	for b.Loop() {
 		FrameBits(f)
 	}
+}
+
+// FuzzFrameBits holds FrameBits, which counts by byte tables and pads the CRC's last bits, to
+// the bitwise reference for any frame of 0 to 8 bytes, any identifier bits set.
+func FuzzFrameBits(f *testing.F) {
+	f.Add(uint32(0x19F21450), true, false, uint8(8), uint64(0x001C0A0700FF70FF))
+	f.Add(uint32(0x100), false, false, uint8(8), uint64(0))
+	f.Add(uint32(0x7FF), false, true, uint8(3), uint64(0))
+	f.Add(uint32(0xFFFFFFFF), true, false, uint8(200), uint64(0xFFFFFFFFFFFFFFFF))
+	f.Fuzz(func(t *testing.T, id uint32, extended, remote bool, length uint8, data uint64) {
+		fr := can.Frame{ID: id, IsExtended: extended, IsRemote: remote, Length: length % (can.MaxDataLength + 1)}
+		binary.BigEndian.PutUint64(fr.Data[:], data)
+		if got, want := FrameBits(fr), referenceBits(fr); got != want {
+			t.Fatalf("FrameBits(%v) = %d, the bitwise reference %d", fr, got, want)
+		}
+	})
 }
